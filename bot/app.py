@@ -1,0 +1,105 @@
+"""Process assembly: one place wires storage, commands, the LLM client and the adapters.
+
+`open_bot(settings)` enters every component in order on one exit stack and unwinds them in reverse,
+so every CLI mode (run, web, worker, console, say, bench) builds the same object.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.adapters.base import Outbound, Outbounds
+from bot.ingest import Ingest
+from bot.settings import Settings
+from bot.status import BotStatus
+from bot.storage.engine import create_engine, masked_url
+from bot.storage.migrate import upgrade
+from bot.storage.store import Claim, Store
+from bot.worker import Worker
+from commands import Registry, default_commands
+from commands.context import Services
+from pool.factory import NOT_CONFIGURED_HINT, build_chat_client
+
+log = logging.getLogger("chatops")
+
+
+class StartupError(Exception):
+    """A fault that stops start-up; its text is the one line the operator sees (exit code 2)."""
+
+
+@dataclass(slots=True)
+class Bot:
+    settings: Settings
+    store: Store
+    registry: Registry
+    services: Services
+    outbounds: Outbounds
+    ingest: Ingest
+    instance: str
+
+    def worker(self, *, shared: bool = True, pinned: str | None = None, concurrency: int | None = None) -> Worker:
+        core = self.settings.core
+        worker = Worker(
+            self.store,
+            self.registry,
+            self.services,
+            self.outbounds,
+            Claim(owner=self.instance, shared=shared, pinned=pinned),
+            concurrency=concurrency or core.worker_concurrency,
+            lease_seconds=core.lease_seconds,
+            poll_interval=core.poll_interval,
+        )
+        self.ingest.on_enqueued(worker.wake)
+        return worker
+
+
+def new_instance_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+async def prepare_database(engine: AsyncEngine, url: str, *, migrate: bool = True) -> None:
+    """Apply migrations (or just connect); an unreachable database becomes one StartupError line."""
+    try:
+        if migrate:
+            await upgrade(engine)
+        else:
+            await Store(engine).ping()
+    except (OSError, OperationalError, DBAPIError) as e:
+        reason = getattr(e, "orig", None) or e
+        raise StartupError(f"database unreachable: {masked_url(url)}: {type(reason).__name__}: {reason}") from None
+
+
+@contextlib.asynccontextmanager
+async def open_bot(
+    settings: Settings, *, outbounds: Sequence[Outbound] = (), migrate: bool = True
+) -> AsyncIterator[Bot]:
+    async with contextlib.AsyncExitStack() as stack:
+        engine = create_engine(settings.core.database_url)
+        stack.push_async_callback(engine.dispose)
+        await prepare_database(engine, settings.core.database_url, migrate=migrate)
+        store = Store(engine)
+
+        llm = build_chat_client(settings.llm)
+        if llm is not None:
+            stack.push_async_callback(llm.aclose)
+
+        registry = Registry(default_commands())
+        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT)
+        bot = Bot(
+            settings=settings,
+            store=store,
+            registry=registry,
+            services=services,
+            outbounds=Outbounds(list(outbounds)),
+            ingest=Ingest(store, registry, max_attempts=settings.core.max_attempts),
+            instance=new_instance_id(),
+        )
+        yield bot

@@ -1,0 +1,94 @@
+"""`chatops check`: the effective configuration (secrets masked) and whether each service answers."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from bot.app import StartupError, prepare_database
+from bot.settings import Settings, describe
+from bot.storage.engine import create_engine
+
+Probe = Callable[[], Awaitable[str]]
+TIMEOUT = 5.0
+
+
+async def _http_probe(url: str, headers: dict[str, str], method: str = "GET") -> str:
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        try:
+            resp = await client.request(method, url, headers=headers)
+        except httpx.HTTPError as e:
+            raise RuntimeError(f"no answer from {url} ({type(e).__name__})") from None
+    if resp.status_code in (401, 403):
+        raise RuntimeError(f"{url} refused the credentials ({resp.status_code})")
+    if resp.status_code >= 400:
+        raise RuntimeError(f"{url} answered {resp.status_code}")
+    return f"answered {resp.status_code}"
+
+
+def probes(settings: Settings) -> dict[str, Probe]:
+    """One probe per configured service; unconfigured services are listed as such, not probed."""
+    found: dict[str, Probe] = {}
+
+    async def database() -> str:
+        engine = create_engine(settings.core.database_url)
+        try:
+            await prepare_database(engine, settings.core.database_url, migrate=False)
+        except StartupError as e:
+            raise RuntimeError(str(e)) from None
+        finally:
+            await engine.dispose()
+        return f"connected ({engine.dialect.name})"
+
+    found["database"] = database
+    llm = settings.llm
+    base = llm.openai_endpoint()
+    if base:
+        key = llm.openai_api_key.get_secret_value() if llm.openai_api_key else None
+        found["llm (openai-compatible)"] = lambda: _http_probe(
+            f"{base}/models", {"Authorization": f"Bearer {key}"} if key else {}
+        )
+    if settings.slack.slack_bot_token:
+        token = settings.slack.slack_bot_token.get_secret_value()
+        found["slack"] = lambda: _http_probe(
+            f"{str(settings.slack.slack_api_url).rstrip('/')}/auth.test", {"Authorization": f"Bearer {token}"}, "POST"
+        )
+    if settings.discord.discord_token:
+        dtoken = settings.discord.discord_token.get_secret_value()
+        found["discord"] = lambda: _http_probe(
+            f"{str(settings.discord.discord_api_url).rstrip('/')}/users/@me", {"Authorization": f"Bot {dtoken}"}
+        )
+    if settings.github.github_token:
+        gtoken = settings.github.github_token.get_secret_value()
+        found["github"] = lambda: _http_probe(
+            f"{str(settings.github.github_api_url).rstrip('/')}/rate_limit", {"Authorization": f"Bearer {gtoken}"}
+        )
+    return found
+
+
+async def run_check(settings: Settings) -> int:
+    rows = describe(settings)
+    width = max(len(name) for name, _, _ in rows)
+    print("Configuration (environment and .env; secrets hidden):")
+    for name, value, _ in rows:
+        print(f"  {name.ljust(width)}  {value}")
+    print("\nServices:")
+    checks = probes(settings)
+    results = await asyncio.gather(*(p() for p in checks.values()), return_exceptions=True)
+    failed = 0
+    for (name, _), result in zip(checks.items(), results):
+        if isinstance(result, BaseException):
+            failed += 1
+            print(f"  FAIL  {name}: {result}")
+        else:
+            print(f"  ok    {name}: {result}")
+    for name, on in (
+        ("llm", bool(settings.llm.openai_endpoint())),
+        ("slack", settings.slack.enabled),
+        ("discord", settings.discord.enabled),
+        ("github", settings.github.enabled),
+    ):
+        if not on:
+            print(f"  -     {name}: not configured")
+    return 1 if failed else 0

@@ -1,0 +1,44 @@
+"""The HTTP app: liveness, readiness and metrics; adapters add their routes (Slack, GitHub) here."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot import __version__
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+
+def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def ready(_: Request) -> Response:
+        checks: dict[str, str] = {}
+        try:
+            await bot.store.ping()
+            checks["database"] = "ok"
+        except Exception as e:  # the reason goes to the operator, not a stack trace
+            checks["database"] = f"unreachable: {type(e).__name__}"
+        for adapter in bot.outbounds.all():
+            checks[adapter.platform] = "ok" if adapter.ready() else "not connected"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    routes: list[BaseRoute] = [
+        Route("/health", health),
+        Route("/ready", ready),
+        Route("/metrics", metrics),
+        *extra_routes,
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,15 @@
+"""Prometheus metrics of the process (exposed at GET /metrics)."""
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EXECUTIONS = Counter("chatops_executions_total", "Executions finished, by kind and status", ["kind", "status"])
+EXECUTION_SECONDS = Histogram(
+    "chatops_execution_duration_seconds",
+    "Time from claim to finish, by kind",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+QUEUE_DEPTH = Gauge("chatops_queue_depth", "PENDING executions seen at the last poll")
+RUNNING = Gauge("chatops_executions_running", "Executions running in this process")
+DELIVERY_FAILURES = Counter("chatops_delivery_failures_total", "Replies that could not be delivered", ["platform"])

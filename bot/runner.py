@@ -1,0 +1,82 @@
+"""The long-running modes: run (everything), web (HTTP + adapters), worker (loop only), console."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from bot.adapters.console import ConsoleOutbound
+from bot.app import open_bot
+from bot.settings import Settings
+
+log = logging.getLogger("chatops")
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+def chat_platform_configured(settings: Settings) -> bool:
+    return settings.slack.enabled or settings.discord.enabled
+
+
+async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, host: str, port: int) -> int:
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    console_out = ConsoleOutbound(settings.core.data_dir) if console else None
+    outbounds = [console_out] if console_out else []
+    async with open_bot(settings, outbounds=outbounds) as bot, contextlib.AsyncExitStack() as stack:
+        tasks: list[asyncio.Task[None]] = []
+        if http:
+            from bot.http import build_http_app
+            from bot.server import HttpServer
+
+            server = await stack.enter_async_context(
+                HttpServer(build_http_app(bot), host, port, log_level=settings.core.log_level)
+            )
+            log.info("HTTP on http://%s:%s (health, ready, metrics)", host, server.port)
+        if worker:
+            # `worker` serves the shared queue; a console also serves the rows pinned to its terminal
+            w = bot.worker(shared=True, pinned=bot.instance if console else None)
+            tasks.append(asyncio.create_task(w.run(stop), name="worker"))
+            log.info("worker %s running (concurrency %d)", bot.instance, w.concurrency)
+        if console_out is not None:
+            from bot.repl import repl
+
+            async def console_then_stop() -> None:
+                await repl(bot, console_out, stop, timeout=settings.llm.llm_timeout * 3)
+                stop.set()
+
+            tasks.append(asyncio.create_task(console_then_stop(), name="console"))
+        await stop.wait()
+        log.info("stopping")
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return 0
+
+
+async def console_mode(settings: Settings) -> int:
+    return await serve(settings, http=False, worker=True, console=True, host="", port=0)
+
+
+async def say_mode(settings: Settings, line: str, timeout: float) -> int:
+    from bot.repl import say
+
+    console_out = ConsoleOutbound(settings.core.data_dir)
+    stop = asyncio.Event()
+    async with open_bot(settings, outbounds=[console_out]) as bot:
+        worker = bot.worker(shared=False, pinned=bot.instance, concurrency=1)
+        task = asyncio.create_task(worker.run(stop))
+        try:
+            return await say(bot, console_out, line, timeout)
+        finally:
+            stop.set()
+            await task
+
+
+def wants_console(settings: Settings) -> bool:
+    return sys.stdin.isatty() and not chat_platform_configured(settings)

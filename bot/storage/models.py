@@ -1,0 +1,73 @@
+"""Tables. Times are UNIX epoch seconds (float) so that SQLite and PostgreSQL bucket them alike."""
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class Execution(SQLModel, table=True):
+    """One piece of work: a command, a GitHub event, a scheduled job. Written before the ack."""
+
+    __tablename__ = "execution"
+    __table_args__ = (
+        Index("ix_execution_claim", "status", "priority", "id"),
+        Index("ix_execution_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    trigger: str = Field(max_length=32)
+    source: str = Field(max_length=32)
+    requester: str = Field(default="", max_length=255)
+    conversation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    locale: str = Field(default="en", max_length=16)
+    priority: int = 0
+    status: str = Field(default=Status.PENDING, max_length=16)
+    attempts: int = 0
+    max_attempts: int = 3
+    available_at: float = 0.0
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_expires_at: float | None = None
+    affinity: str | None = Field(default=None, max_length=128, index=True)
+    idempotency_key: str | None = Field(default=None, max_length=255, unique=True)
+    provider: str | None = Field(default=None, max_length=64)
+    model: str | None = Field(default=None, max_length=128)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    latency_ms: float | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    result_summary: str | None = Field(default=None, sa_column=Column(Text))
+    reply: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    raw: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: float = 0.0
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """A side effect already carried out, keyed so that a retried execution does not repeat it.
+
+    `<execution id>:live` holds the platform's id of the execution's message (edited in place);
+    `<execution id>:final` exists once the final reply went out.
+    """
+
+    __tablename__ = "delivery"
+
+    key: str = Field(primary_key=True, max_length=255)
+    execution_id: int = Field(index=True)
+    platform: str = Field(max_length=32)
+    message_ref: str | None = Field(default=None, max_length=255)
+    created_at: float = 0.0

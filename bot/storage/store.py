@@ -1,0 +1,252 @@
+"""The durable queue over the Execution table: enqueue, claim with a lease, heartbeat, finish.
+
+Claiming is one atomic `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`; on PostgreSQL the inner
+SELECT adds `FOR UPDATE SKIP LOCKED` so that several workers never wait on each other, on SQLite the
+database's single writer lock makes the statement the one claimer. A row whose lease expired is
+claimable again, so a killed worker loses nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.engine import backend_name
+from bot.storage.models import Delivery, Execution, Status
+
+EXEC = Execution.__table__  # type: ignore[attr-defined]
+DELIV = Delivery.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class NewExecution:
+    kind: str
+    trigger: str
+    source: str
+    requester: str
+    conversation: dict[str, Any]
+    text: str = ""
+    args: dict[str, Any] | None = None
+    locale: str = "en"
+    priority: int = 0
+    affinity: str | None = None
+    idempotency_key: str | None = None
+    raw: dict[str, Any] | None = None
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Which rows a worker may take: the shared queue, rows pinned to it, or both."""
+
+    owner: str
+    shared: bool = True
+    pinned: str | None = None
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.backend = backend_name(engine)
+        self._pg = self.backend == "postgresql"
+
+    # -- writing work -----------------------------------------------------------------------------
+    async def enqueue(self, new: NewExecution) -> int:
+        """Store one execution; with an idempotency key already present, return the existing id."""
+        row = _row(new, time.time())
+        try:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(insert(EXEC).values(row).returning(EXEC.c.id))
+                return int(result.scalar_one())
+        except IntegrityError:
+            if new.idempotency_key is None:
+                raise
+            async with self.engine.connect() as conn:
+                found = await conn.execute(select(EXEC.c.id).where(EXEC.c.idempotency_key == new.idempotency_key))
+                return int(found.scalar_one())
+
+    async def enqueue_many(self, items: Sequence[NewExecution]) -> list[int]:
+        """Group commit: many executions, one transaction (webhook bursts, benchmarks)."""
+        if not items:
+            return []
+        now = time.time()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(insert(EXEC).returning(EXEC.c.id), [_row(n, now) for n in items])
+            return [int(r) for r in result.scalars().all()]
+
+    # -- claiming ---------------------------------------------------------------------------------
+    async def claim(self, claim: Claim, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
+        now = time.time()
+        claimable = or_(
+            and_(EXEC.c.status == Status.PENDING, EXEC.c.available_at <= now),
+            and_(
+                EXEC.c.status == Status.RUNNING,
+                EXEC.c.lease_expires_at < now,
+                EXEC.c.attempts < EXEC.c.max_attempts,
+            ),
+        )
+        scope = []
+        if claim.shared:
+            scope.append(EXEC.c.affinity.is_(None))
+        if claim.pinned is not None:
+            scope.append(EXEC.c.affinity == claim.pinned)
+        inner = (
+            select(EXEC.c.id)
+            .where(claimable, or_(*scope))
+            .order_by(EXEC.c.priority, EXEC.c.id)
+            .limit(limit)
+        )
+        if self._pg:
+            inner = inner.with_for_update(skip_locked=True)
+        stmt = (
+            update(EXEC)
+            .where(EXEC.c.id.in_(inner.scalar_subquery()))
+            .values(
+                status=Status.RUNNING,
+                lease_owner=claim.owner,
+                lease_expires_at=now + lease_seconds,
+                attempts=EXEC.c.attempts + 1,
+                started_at=func.coalesce(EXEC.c.started_at, now),
+            )
+            .returning(*EXEC.c)
+        )
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        return sorted((dict(r) for r in rows), key=lambda r: (r["priority"], r["id"]))
+
+    async def give_up_exhausted(self) -> None:
+        """A row whose lease expired after its last attempt is failed, not retried forever."""
+        now = time.time()
+        stmt = (
+            update(EXEC)
+            .where(
+                EXEC.c.status == Status.RUNNING,
+                EXEC.c.lease_expires_at < now,
+                EXEC.c.attempts >= EXEC.c.max_attempts,
+            )
+            .values(
+                status=Status.FAILED,
+                finished_at=now,
+                lease_owner=None,
+                error=func.coalesce(EXEC.c.error, "gave up: the worker running it stopped responding"),
+            )
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def renew(self, owner: str, ids: Iterable[int], lease_seconds: float) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(EXEC)
+                .where(EXEC.c.id.in_(ids), EXEC.c.lease_owner == owner, EXEC.c.status == Status.RUNNING)
+                .values(lease_expires_at=time.time() + lease_seconds)
+            )
+
+    # -- finishing --------------------------------------------------------------------------------
+    async def save_reply(self, execution_id: int, owner: str, fields: dict[str, Any]) -> bool:
+        """Keep the handler's result before delivering it, so a crash in delivery does not re-run it."""
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(EXEC).where(EXEC.c.id == execution_id, EXEC.c.lease_owner == owner).values(**fields)
+            )
+            return res.rowcount == 1
+
+    async def finish(
+        self, execution_id: int, owner: str, status: Status, fields: dict[str, Any], delivery: dict[str, Any] | None
+    ) -> bool:
+        """Mark done and record the final delivery in one transaction; False if the lease was lost."""
+        now = time.time()
+        async with self.engine.begin() as conn:
+            res = await conn.execute(
+                update(EXEC)
+                .where(EXEC.c.id == execution_id, EXEC.c.lease_owner == owner, EXEC.c.status == Status.RUNNING)
+                .values(status=status, finished_at=now, lease_expires_at=None, **fields)
+            )
+            if res.rowcount != 1:
+                return False
+            if delivery is not None:
+                await conn.execute(insert(DELIV).values(created_at=now, execution_id=execution_id, **delivery))
+        return True
+
+    async def retry_later(self, execution_id: int, owner: str, error: str, delay: float) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(EXEC)
+                .where(EXEC.c.id == execution_id, EXEC.c.lease_owner == owner)
+                .values(
+                    status=Status.PENDING, lease_owner=None, lease_expires_at=None,
+                    available_at=time.time() + delay, error=error,
+                )
+            )
+
+    # -- deliveries -------------------------------------------------------------------------------
+    async def deliveries(self, execution_id: int) -> dict[str, str | None]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(DELIV.c.key, DELIV.c.message_ref).where(DELIV.c.execution_id == execution_id)
+            )
+            return {k: ref for k, ref in rows.all()}
+
+    async def record_delivery(self, execution_id: int, key: str, platform: str, message_ref: str | None) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(DELIV).values(
+                    key=key, execution_id=execution_id, platform=platform, message_ref=message_ref, created_at=time.time()
+                )
+            )
+
+    # -- reading ----------------------------------------------------------------------------------
+    async def get(self, execution_id: int) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(EXEC).where(EXEC.c.id == execution_id))).mappings().first()
+            return dict(row) if row else None
+
+    async def wait_finished(self, execution_id: int, timeout: float, poll: float = 0.05) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            row = await self.get(execution_id)
+            if row is None:
+                raise LookupError(f"execution {execution_id} does not exist")
+            if row["status"] in (Status.COMPLETED, Status.FAILED) or time.monotonic() > deadline:
+                return row
+            await asyncio.sleep(poll)
+
+    async def counts(self, since: float) -> tuple[int, int, dict[str, int]]:
+        """(pending, running, {status: n created since `since`})."""
+        async with self.engine.connect() as conn:
+            live = dict(
+                (await conn.execute(
+                    select(EXEC.c.status, func.count())
+                    .where(EXEC.c.status.in_([Status.PENDING, Status.RUNNING]))
+                    .group_by(EXEC.c.status)
+                )).all()
+            )
+            recent = dict(
+                (await conn.execute(
+                    select(EXEC.c.status, func.count()).where(EXEC.c.created_at >= since).group_by(EXEC.c.status)
+                )).all()
+            )
+        return int(live.get(Status.PENDING, 0)), int(live.get(Status.RUNNING, 0)), {k: int(v) for k, v in recent.items()}
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(select(1))
+
+
+def _row(new: NewExecution, now: float) -> dict[str, Any]:
+    return {
+        "kind": new.kind, "trigger": new.trigger, "source": new.source, "requester": new.requester,
+        "conversation": new.conversation, "text": new.text, "args": new.args or {}, "locale": new.locale,
+        "priority": new.priority, "status": Status.PENDING, "attempts": 0, "max_attempts": new.max_attempts,
+        "available_at": now, "affinity": new.affinity, "idempotency_key": new.idempotency_key, "raw": new.raw,
+        "tokens_in": 0, "tokens_out": 0, "cost": 0.0, "created_at": now,
+    }

@@ -1,0 +1,224 @@
+"""The worker loop: claim executions with a lease, run them with bounded concurrency, deliver, finish.
+
+A heartbeat keeps the leases of running executions alive; when this process dies the leases run out
+and another worker claims the rows again. The handler's reply is stored before delivery when it cost
+something (LLM tokens), and the final delivery is recorded in the same transaction that completes the
+row, so a retry neither pays twice nor posts twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from typing import Any
+
+from bot import metrics
+from bot.adapters.base import Outbound, Outbounds
+from bot.storage.models import Status
+from bot.storage.store import Claim, Store
+from commands.context import Context, Services
+from commands.dispatch import Outcome, run_handler
+from commands.errors import UnknownCommand
+from commands.model import Conversation, Reply
+from commands.registry import Args, Registry
+
+log = logging.getLogger("chatops.worker")
+
+
+class LiveMessage:
+    """The one message of an execution on its platform: posted once, then edited in place."""
+
+    def __init__(self, store: Store, adapter: Outbound, execution_id: int, conversation: Conversation, ref: str | None) -> None:
+        self._store, self._adapter = store, adapter
+        self._id, self._conversation = execution_id, conversation
+        self.ref = ref
+        self._last_edit = 0.0
+
+    async def show(self, reply: Reply) -> None:
+        if self.ref is None:
+            self.ref = await self._adapter.post(self._conversation, reply, final=False)
+            self._last_edit = time.monotonic()
+            if self.ref is not None:
+                await self._store.record_delivery(self._id, f"{self._id}:live", self._adapter.platform, self.ref)
+            return
+        # Platforms rate-limit edits; an intermediate state can be dropped since a later one replaces it.
+        if time.monotonic() - self._last_edit < self._adapter.min_edit_interval:
+            return
+        self._last_edit = time.monotonic()
+        await self._adapter.update(self._conversation, self.ref, reply, final=False)
+
+    async def finalize(self, reply: Reply) -> str | None:
+        if self.ref is None:
+            return await self._adapter.post(self._conversation, reply, final=True)
+        await self._adapter.update(self._conversation, self.ref, reply, final=True)
+        return self.ref
+
+
+class Worker:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        services: Services,
+        outbounds: Outbounds,
+        claim: Claim,
+        *,
+        concurrency: int = 8,
+        lease_seconds: float = 30.0,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.store, self.registry, self.services, self.outbounds = store, registry, services, outbounds
+        self.claim = claim
+        self.concurrency = concurrency
+        self.lease_seconds = lease_seconds
+        self.poll_interval = poll_interval
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._signal = asyncio.Event()
+        self.finished = 0
+
+    def wake(self) -> None:
+        """Called after an in-process enqueue so the work starts without waiting for the next poll."""
+        self._signal.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat(stop), name="worker-heartbeat")
+        try:
+            while not stop.is_set():
+                self._signal.clear()
+                free = self.concurrency - len(self._running)
+                claimed = 0
+                if free > 0:
+                    try:
+                        rows = await self.store.claim(self.claim, free, self.lease_seconds)
+                    except Exception:
+                        log.exception("claiming executions failed; retrying after %.1fs", self.poll_interval)
+                        rows = []
+                    claimed = len(rows)
+                    for row in rows:
+                        self._start(row)
+                if free > 0 and claimed == free:
+                    continue  # the queue may hold more; block only when it is drained or slots are full
+                waiter = asyncio.create_task(self._signal.wait())
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait({waiter, stopper}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                stopper.cancel()
+        finally:
+            heartbeat.cancel()
+            if self._running:
+                # Let running executions finish briefly; what remains is re-claimed after the lease.
+                await asyncio.wait(list(self._running.values()), timeout=5)
+                for task in self._running.values():
+                    task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    def _start(self, row: dict[str, Any]) -> None:
+        task = asyncio.create_task(self._execute(row), name=f"execution-{row['id']}")
+        self._running[row["id"]] = task
+        metrics.RUNNING.set(len(self._running))
+
+        def done(_: asyncio.Task[None], eid: int = row["id"]) -> None:
+            self._running.pop(eid, None)
+            metrics.RUNNING.set(len(self._running))
+            self._signal.set()
+
+        task.add_done_callback(done)
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        interval = self.lease_seconds / 3
+        beats = 0
+        while not stop.is_set():
+            await asyncio.sleep(interval)
+            beats += 1
+            try:
+                await self.store.renew(self.claim.owner, list(self._running), self.lease_seconds)
+                if beats % 3 == 0:
+                    await self.store.give_up_exhausted()
+            except Exception:
+                log.exception("renewing leases failed")
+
+    async def _execute(self, row: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        eid, kind = row["id"], row["kind"]
+        status = Status.FAILED
+        try:
+            status = await self._run_and_deliver(row)
+        except Exception:
+            log.exception("execution %s (%s) crashed in the worker", eid, kind)
+        finally:
+            self.finished += 1
+            metrics.EXECUTIONS.labels(kind, status).inc()
+            metrics.EXECUTION_SECONDS.labels(kind).observe(time.perf_counter() - started)
+
+    async def _run_and_deliver(self, row: dict[str, Any]) -> Status:
+        eid = row["id"]
+        owner = self.claim.owner
+        conversation = Conversation.from_dict(row["conversation"])
+        known = await self.store.deliveries(eid) if row["attempts"] > 1 else {}
+        if f"{eid}:final" in known:  # delivered before a crash: only the bookkeeping is missing
+            final = Status.FAILED if row["error"] else Status.COMPLETED
+            await self.store.finish(eid, owner, final, {}, None)
+            return final
+        try:
+            adapter = self.outbounds.for_conversation(conversation)
+        except LookupError as e:
+            await self.store.finish(eid, owner, Status.FAILED, {"error": str(e)}, None)
+            return Status.FAILED
+        live = LiveMessage(self.store, adapter, eid, conversation, known.get(f"{eid}:live"))
+
+        t0 = time.perf_counter()
+        if row["reply"] is not None:
+            reply = Reply.from_json(row["reply"])
+            fields: dict[str, Any] = {}
+            error = row["error"]
+        else:
+            outcome, ctx = await self._run_handler(row, live, conversation)
+            reply, error = outcome.reply, outcome.error
+            u = ctx.usage
+            fields = {
+                "provider": u.provider, "model": u.model, "tokens_in": u.tokens_in, "tokens_out": u.tokens_out,
+                "cost": u.cost, "latency_ms": (time.perf_counter() - t0) * 1000, "error": error,
+                "result_summary": reply.plain_text()[:500],
+            }
+            if u.tokens_in or u.tokens_out:
+                await self.store.save_reply(eid, owner, {**fields, "reply": reply.to_json()})
+
+        try:
+            ref = await live.finalize(reply)
+        except Exception as e:
+            metrics.DELIVERY_FAILURES.labels(adapter.platform).inc()
+            reason = f"delivery to {conversation} failed: {type(e).__name__}: {e}"
+            log.warning("execution %s: %s", eid, reason)
+            if row["attempts"] >= row["max_attempts"]:
+                await self.store.finish(eid, owner, Status.FAILED, {**fields, "error": reason}, None)
+                return Status.FAILED
+            if "reply" not in fields:
+                await self.store.save_reply(eid, owner, {**fields, "reply": reply.to_json()})
+            await self.store.retry_later(eid, owner, reason, delay=min(60.0, 2 ** row["attempts"] * random.uniform(0.5, 1.0)))
+            return Status.PENDING
+
+        final = Status.FAILED if error else Status.COMPLETED
+        delivery = {"key": f"{eid}:final", "platform": adapter.platform, "message_ref": ref}
+        if not await self.store.finish(eid, owner, final, fields, delivery):
+            log.warning("execution %s: lease lost before finishing (another worker took it over)", eid)
+        return final
+
+    async def _run_handler(self, row: dict[str, Any], live: LiveMessage, conversation: Conversation) -> tuple[Outcome, Context]:
+        ctx = Context(
+            execution_id=row["id"],
+            requester=row["requester"],
+            conversation=conversation,
+            locale=row["locale"],
+            trigger=row["trigger"],
+            services=self.services,
+            outbox=live,
+        )
+        try:
+            cmd = self.registry.get(row["kind"])
+        except UnknownCommand:
+            text = f"this bot has no handler for {row['kind']!r} any more"
+            return Outcome(Reply.failure(text), text), ctx
+        return await run_handler(cmd, ctx, Args(dict(row["args"]))), ctx

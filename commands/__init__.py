@@ -1,0 +1,18 @@
+"""Commands and GitHub handlers. Public surface: the internal model and the command table."""
+from __future__ import annotations
+
+from commands.model import Button, Conversation, Event, Image, Reply, Section
+from commands.registry import Arg, Args, Command, Option, Registry
+
+
+def default_commands() -> list[Command]:
+    """The command table, as a literal list (order is the order of /help)."""
+    from commands import ask, help, noop, status
+
+    return [help.COMMAND, status.COMMAND, ask.COMMAND, noop.COMMAND]
+
+
+__all__ = [
+    "Arg", "Args", "Button", "Command", "Conversation", "Event", "Image", "Option", "Registry", "Reply",
+    "Section", "default_commands",
+]

@@ -1,0 +1,81 @@
+"""What a handler receives besides its arguments: who asked, where, and the services it may use.
+
+The services are protocols so that `commands/` depends on shapes, not on `bot/`; `bot/` builds the
+concrete objects at start-up and passes them in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from commands.model import Conversation, Reply
+
+if TYPE_CHECKING:
+    from commands.registry import Registry
+    from pool.client import ChatClient
+
+
+class Outbox(Protocol):
+    """The live message of one execution: the first `show` posts it, later calls edit it in place."""
+
+    async def show(self, reply: Reply) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionStats:
+    backend: str
+    queue_depth: int
+    running: int
+    last_hour: dict[str, int]
+
+
+class StatusSource(Protocol):
+    """What /status reads about the bot itself; implemented by `bot/` over its storage."""
+
+    async def execution_stats(self) -> ExecutionStats: ...
+
+    def started_at(self) -> float: ...
+
+    def version(self) -> str: ...
+
+
+@dataclass(slots=True)
+class Usage:
+    """LLM usage a handler reports; the worker stores it on the Execution."""
+
+    provider: str | None = None
+    model: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+
+    def add(self, provider: str, model: str, tokens_in: int, tokens_out: int, cost: float) -> None:
+        self.provider, self.model = provider, model
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        self.cost += cost
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    registry: Registry
+    status: StatusSource
+    llm: ChatClient | None = None
+    llm_hint: str = "set OPENAI_BASE_URL (and OPENAI_API_KEY) to a chat-completions endpoint"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Context:
+    execution_id: int
+    requester: str
+    conversation: Conversation
+    locale: str
+    trigger: str
+    services: Services
+    outbox: Outbox
+    usage: Usage = field(default_factory=Usage)
+
+    async def progress(self, reply: Reply) -> None:
+        """Show an intermediate state (streamed tokens, a progress line) in the execution's message."""
+        await self.outbox.show(reply)

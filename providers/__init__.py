@@ -1,0 +1,1 @@
+"""MCP providers and the hub that mounts them. Knows nothing about chat."""
