@@ -28,9 +28,9 @@ def chat_platform_configured(settings: Settings) -> bool:
 async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, host: str, port: int) -> int:
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    console_out = ConsoleOutbound(settings.core.data_dir) if console else None
-    outbounds = [console_out] if console_out else []
-    async with open_bot(settings, outbounds=outbounds) as bot, contextlib.AsyncExitStack() as stack:
+    # Every process can print: rows addressed to "console" (e.g. REPORT_CHANNEL=console) go to its stdout.
+    stdout = ConsoleOutbound(settings.core.data_dir)
+    async with open_bot(settings, outbounds=[stdout]) as bot, contextlib.AsyncExitStack() as stack:
         tasks: list[asyncio.Task[None]] = []
         if http:
             from bot.http import build_http_app
@@ -45,11 +45,11 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
             w = bot.worker(shared=True, pinned=bot.instance if console else None)
             tasks.append(asyncio.create_task(w.run(stop), name="worker"))
             log.info("worker %s running (concurrency %d)", bot.instance, w.concurrency)
-        if console_out is not None:
+        if console:
             from bot.repl import repl
 
             async def console_then_stop() -> None:
-                await repl(bot, console_out, stop, timeout=settings.llm.llm_timeout * 3)
+                await repl(bot, stdout, stop, timeout=settings.llm.llm_timeout * 3)
                 stop.set()
 
             tasks.append(asyncio.create_task(console_then_stop(), name="console"))

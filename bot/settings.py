@@ -65,6 +65,14 @@ class CoreSettings(BaseSettings):
     def _blank(cls, v: object) -> object:
         return _blank_to_none(v)
 
+    @field_validator("alert_channel", "report_channel")
+    @classmethod
+    def _targets(cls, v: str | None) -> str | None:
+        from bot.routing import parse_targets
+
+        parse_targets(v)
+        return v
+
 
 class SlackSettings(BaseSettings):
     model_config = _CONFIG

@@ -63,6 +63,9 @@ class Image:
 
 @dataclass(frozen=True, slots=True)
 class Button:
+    """A clickable action. A click comes back as an Event whose text is `/{action} {value}`, so it is
+    routed to the command that made the button (e.g. action="alerts", value="ack cpu_high")."""
+
     label: str
     action: str
     value: str = ""

@@ -1,0 +1,55 @@
+"""Event → Execution → worker → Reply, end to end through the console adapter and the fake LLM."""
+from __future__ import annotations
+
+import asyncio
+
+from bot.app import Bot
+from bot.ingest import Accepted, Rejected
+from bot.storage.models import Status
+from commands.model import Conversation, Event
+from pool.fake import Behavior, FakeLLM
+
+
+def console_event(text: str, channel: str = "test") -> Event:
+    return Event(source="console", user="alice", conversation=Conversation("console", channel), text=text)
+
+
+async def run_one(bot: Bot, text: str, timeout: float = 10) -> dict:
+    stop = asyncio.Event()
+    worker = bot.worker()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        result = await bot.ingest.submit(console_event(text))
+        assert isinstance(result, Accepted), result
+        return await bot.store.wait_finished(result.execution_id, timeout=timeout)
+    finally:
+        stop.set()
+        await task
+
+
+async def test_ask_is_answered_by_the_llm_and_recorded(bot: Bot, fake_llm: FakeLLM, transcript) -> None:
+    row = await run_one(bot, "/ask what is a lease?")
+    assert row["status"] == Status.COMPLETED
+    assert "echo: what is a lease?" in transcript.getvalue()
+    assert transcript.getvalue().count("echo: what is a lease?") == 1
+    assert row["provider"] == "openai" and row["tokens_in"] > 0 and row["tokens_out"] > 0
+    assert row["attempts"] == 1 and row["finished_at"] >= row["started_at"]
+    assert len(fake_llm.requests) == 1
+    deliveries = await bot.store.deliveries(row["id"])
+    assert list(deliveries) == [f"{row['id']}:final"]
+
+
+async def test_llm_server_error_fails_the_execution_naming_the_provider(bot: Bot, fake_llm: FakeLLM, transcript) -> None:
+    fake_llm.behavior = Behavior(status=503)
+    row = await run_one(bot, "/ask hello")
+    assert row["status"] == Status.FAILED
+    assert "openai" in row["error"] and "503" in row["error"]
+    assert "The LLM provider `openai` failed: server error 503" in transcript.getvalue()
+
+
+async def test_unknown_command_is_rejected_with_close_matches_and_nothing_stored(bot: Bot) -> None:
+    result = await bot.ingest.submit(console_event("/stauts"))
+    assert isinstance(result, Rejected)
+    assert "/status" in result.reply.plain_text()
+    pending, running, recent = await bot.store.counts(since=0)
+    assert (pending, running, recent) == (0, 0, {})
