@@ -8,7 +8,7 @@ import signal
 import sys
 
 from bot.adapters.console import ConsoleOutbound
-from bot.app import open_bot
+from bot.app import StartupError, open_bot
 from bot.settings import Settings
 
 log = logging.getLogger("chatops")
@@ -36,9 +36,12 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
             from bot.http import build_http_app
             from bot.server import HttpServer
 
-            server = await stack.enter_async_context(
-                HttpServer(build_http_app(bot), host, port, log_level=settings.core.log_level)
-            )
+            try:
+                server = await stack.enter_async_context(
+                    HttpServer(build_http_app(bot), host, port, log_level=settings.core.log_level)
+                )
+            except OSError as e:
+                raise StartupError(str(e)) from None
             log.info("HTTP on http://%s:%s (health, ready, metrics)", host, server.port)
         if worker:
             # `worker` serves the shared queue; a console also serves the rows pinned to its terminal

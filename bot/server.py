@@ -20,6 +20,7 @@ class HttpServer:
     def __init__(self, app: ASGIApp, host: str, port: int, log_level: str = "warning") -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level=log_level.lower(), access_log=False, lifespan="off")
         self._server = _Server(config)
+        self._host, self._port = host, port
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -28,13 +29,18 @@ class HttpServer:
         return int(sockets[0].getsockname()[1]) if sockets else 0
 
     async def __aenter__(self) -> HttpServer:
-        self._task = asyncio.create_task(self._server.serve(), name="http-server")
+        self._task = asyncio.create_task(self._serve(), name="http-server")
         while not self._server.started:
             if self._task.done():
-                self._task.result()  # re-raise the bind error
-                raise RuntimeError("HTTP server stopped during start-up")
+                self._task.result()
+                raise OSError(f"cannot listen on {self._host}:{self._port} (is the port in use?)")
             await asyncio.sleep(0.01)
         return self
+
+    async def _serve(self) -> None:
+        # uvicorn logs a bind error and calls sys.exit(); inside a task that would stop the whole loop
+        with contextlib.suppress(SystemExit):
+            await self._server.serve()
 
     async def __aexit__(self, *exc: object) -> None:
         self._server.should_exit = True

@@ -170,10 +170,12 @@ class Worker:
         live = LiveMessage(self.store, adapter, eid, conversation, known.get(f"{eid}:live"))
 
         t0 = time.perf_counter()
-        if row["reply"] is not None:
+        saved = row["reply"] is not None
+        if saved:  # an earlier attempt ran the handler; only the delivery is left
             reply = Reply.from_json(row["reply"])
-            fields: dict[str, Any] = {}
-            error = row["error"]
+            # `error` may hold the last delivery failure; the handler's outcome is the reply's flag
+            error = row["error"] if reply.error else None
+            fields: dict[str, Any] = {"error": error}
         else:
             outcome, ctx = await self._run_handler(row, live, conversation)
             reply, error = outcome.reply, outcome.error
@@ -184,7 +186,7 @@ class Worker:
                 "result_summary": reply.plain_text()[:500],
             }
             if u.tokens_in or u.tokens_out:
-                await self.store.save_reply(eid, owner, {**fields, "reply": reply.to_json()})
+                saved = await self.store.save_reply(eid, owner, {**fields, "reply": reply.to_json()})
 
         try:
             ref = await live.finalize(reply)
@@ -195,7 +197,7 @@ class Worker:
             if row["attempts"] >= row["max_attempts"]:
                 await self.store.finish(eid, owner, Status.FAILED, {**fields, "error": reason}, None)
                 return Status.FAILED
-            if "reply" not in fields:
+            if not saved:
                 await self.store.save_reply(eid, owner, {**fields, "reply": reply.to_json()})
             await self.store.retry_later(eid, owner, reason, delay=min(60.0, 2 ** row["attempts"] * random.uniform(0.5, 1.0)))
             return Status.PENDING

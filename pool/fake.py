@@ -39,6 +39,7 @@ class FakeLLM:
     keep_requests: bool = True
     url: str = ""
     _runner: web.AppRunner | None = None
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -47,7 +48,8 @@ class FakeLLM:
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app(), access_log=None)
+        self._closing = asyncio.Event()
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -56,6 +58,7 @@ class FakeLLM:
         return self.url
 
     async def stop(self) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -76,7 +79,8 @@ class FakeLLM:
             self.requests.append({"body": body, "headers": dict(request.headers), "at": time.time()})
         b = self.script.popleft() if self.script else self.behavior
         if b.hang:
-            await asyncio.sleep(3600)
+            await self._closing.wait()  # until the client gives up or the fake stops
+            raise web.HTTPServiceUnavailable()
         if b.latency:
             await asyncio.sleep(b.latency)
         failing = b.status is not None and (b.fail_rate == 0 or random.random() < b.fail_rate)

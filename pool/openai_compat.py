@@ -61,6 +61,10 @@ class OpenAICompatClient:
         started = time.perf_counter()
         try:
             resp = await self._http.post("chat/completions", json=body)
+        except httpx.ConnectTimeout as e:
+            # httpx-aiohttp maps a refused connection to ConnectTimeout as well: report the cause
+            reason = type(e.__cause__).__name__ if e.__cause__ else "connect timeout"
+            raise ProviderUnavailable(self.name, f"cannot connect to {self._http.base_url} ({reason})") from e
         except httpx.TimeoutException as e:
             raise ProviderTimeout(self.name, f"no answer within {self._http.timeout.read}s") from e
         except httpx.TransportError as e:
