@@ -8,15 +8,17 @@ claimable again, so a killed worker loses nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.batch import GroupCommit
 from bot.storage.engine import backend_name
 from bot.storage.models import Delivery, Execution, Status
 
@@ -42,6 +44,15 @@ class NewExecution:
 
 
 @dataclass(frozen=True, slots=True)
+class _Finish:
+    execution_id: int
+    owner: str
+    status: Status
+    fields: dict[str, Any]
+    delivery: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """Which rows a worker may take: the shared queue, rows pinned to it, or both."""
 
@@ -55,30 +66,49 @@ class Store:
         self.engine = engine
         self.backend = backend_name(engine)
         self._pg = self.backend == "postgresql"
+        # SQLite has one writer: queueing writers here is far cheaper than its busy-retry sleeps.
+        self._write_lock: asyncio.Lock | None = None if self._pg else asyncio.Lock()
+        self._enqueues: GroupCommit[NewExecution, int] = GroupCommit(self._enqueue_batch)
+        self._finishes: GroupCommit[_Finish, bool] = GroupCommit(self._finish_batch)
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        lock = self._write_lock or contextlib.nullcontext()
+        async with lock, self.engine.begin() as conn:
+            yield conn
 
     # -- writing work -----------------------------------------------------------------------------
     async def enqueue(self, new: NewExecution) -> int:
-        """Store one execution; with an idempotency key already present, return the existing id."""
-        row = _row(new, time.time())
-        try:
-            async with self.engine.begin() as conn:
-                result = await conn.execute(insert(EXEC).values(row).returning(EXEC.c.id))
-                return int(result.scalar_one())
-        except IntegrityError:
-            if new.idempotency_key is None:
-                raise
-            async with self.engine.connect() as conn:
-                found = await conn.execute(select(EXEC.c.id).where(EXEC.c.idempotency_key == new.idempotency_key))
-                return int(found.scalar_one())
+        """Store one execution durably (group-committed with concurrent callers) and return its id.
+
+        With an idempotency key that is already stored, the existing id is returned.
+        """
+        return await self._enqueues.submit(new)
 
     async def enqueue_many(self, items: Sequence[NewExecution]) -> list[int]:
-        """Group commit: many executions, one transaction (webhook bursts, benchmarks)."""
-        if not items:
-            return []
+        """Many executions in one transaction (benchmarks, bursts)."""
+        return list(await self._enqueue_batch(items)) if items else []
+
+    async def _enqueue_batch(self, items: Sequence[NewExecution]) -> list[int]:
         now = time.time()
-        async with self.engine.begin() as conn:
-            result = await conn.execute(insert(EXEC).returning(EXEC.c.id), [_row(n, now) for n in items])
-            return [int(r) for r in result.scalars().all()]
+        try:
+            async with self._tx() as conn:
+                result = await conn.execute(
+                    insert(EXEC).returning(EXEC.c.id, sort_by_parameter_order=True), [_row(n, now) for n in items]
+                )
+                return [int(r) for r in result.scalars().all()]
+        except IntegrityError:
+            if len(items) == 1:
+                if items[0].idempotency_key is None:
+                    raise
+                return [await self._existing(items[0].idempotency_key)]
+            # a duplicate idempotency key spoiled the batch: settle each item on its own
+            return [(await self._enqueue_batch([item]))[0] for item in items]
+
+    async def _existing(self, idempotency_key: str) -> int:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(EXEC.c.id).where(EXEC.c.idempotency_key == idempotency_key))
+            return int(found.scalar_one())
 
     # -- claiming ---------------------------------------------------------------------------------
     async def claim(self, claim: Claim, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
@@ -116,7 +146,7 @@ class Store:
             )
             .returning(*EXEC.c)
         )
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return sorted((dict(r) for r in rows), key=lambda r: (r["priority"], r["id"]))
 
@@ -137,14 +167,14 @@ class Store:
                 error=func.coalesce(EXEC.c.error, "gave up: the worker running it stopped responding"),
             )
         )
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             await conn.execute(stmt)
 
     async def renew(self, owner: str, ids: Iterable[int], lease_seconds: float) -> None:
         ids = list(ids)
         if not ids:
             return
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             await conn.execute(
                 update(EXEC)
                 .where(EXEC.c.id.in_(ids), EXEC.c.lease_owner == owner, EXEC.c.status == Status.RUNNING)
@@ -154,7 +184,7 @@ class Store:
     # -- finishing --------------------------------------------------------------------------------
     async def save_reply(self, execution_id: int, owner: str, fields: dict[str, Any]) -> bool:
         """Keep the handler's result before delivering it, so a crash in delivery does not re-run it."""
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             res = await conn.execute(
                 update(EXEC).where(EXEC.c.id == execution_id, EXEC.c.lease_owner == owner).values(**fields)
             )
@@ -163,22 +193,50 @@ class Store:
     async def finish(
         self, execution_id: int, owner: str, status: Status, fields: dict[str, Any], delivery: dict[str, Any] | None
     ) -> bool:
-        """Mark done and record the final delivery in one transaction; False if the lease was lost."""
+        """Mark done and record the final delivery in one transaction; False if the lease was lost.
+
+        Concurrent finishes are group-committed.
+        """
+        return await self._finishes.submit(_Finish(execution_id, owner, status, fields, delivery))
+
+    async def _finish_batch(self, items: Sequence[_Finish]) -> list[bool]:
         now = time.time()
-        async with self.engine.begin() as conn:
-            res = await conn.execute(
-                update(EXEC)
-                .where(EXEC.c.id == execution_id, EXEC.c.lease_owner == owner, EXEC.c.status == Status.RUNNING)
-                .values(status=status, finished_at=now, lease_expires_at=None, **fields)
-            )
-            if res.rowcount != 1:
-                return False
-            if delivery is not None:
-                await conn.execute(insert(DELIV).values(created_at=now, execution_id=execution_id, **delivery))
-        return True
+        ok = [True] * len(items)
+        async with self._tx() as conn:
+            # one executemany per shape of `fields`; per-row checks only when some lease was lost
+            groups: dict[tuple[str, ...], list[int]] = {}
+            for i, f in enumerate(items):
+                groups.setdefault(tuple(sorted(f.fields)), []).append(i)
+            for keys, indexes in groups.items():
+                stmt = (
+                    update(EXEC)
+                    .where(EXEC.c.id == bindparam("_id"), EXEC.c.lease_owner == bindparam("_owner"), EXEC.c.status == Status.RUNNING)
+                    .values(status=bindparam("_status"), finished_at=now, lease_expires_at=None, **{k: bindparam(k) for k in keys})
+                )
+                params = [
+                    {"_id": items[i].execution_id, "_owner": items[i].owner, "_status": items[i].status, **items[i].fields}
+                    for i in indexes
+                ]
+                res = await conn.execute(stmt, params)
+                if res.rowcount != len(params):  # a lease was lost: find which rows this batch finished
+                    ids = [items[i].execution_id for i in indexes]
+                    found = await conn.execute(
+                        select(EXEC.c.id, EXEC.c.lease_owner).where(EXEC.c.id.in_(ids), EXEC.c.finished_at == now)
+                    )
+                    mine = {(eid, owner) for eid, owner in found.all()}
+                    for i in indexes:
+                        ok[i] = (items[i].execution_id, items[i].owner) in mine
+            deliveries = [
+                {"created_at": now, "execution_id": f.execution_id, **f.delivery}
+                for f, done in zip(items, ok)
+                if done and f.delivery is not None
+            ]
+            if deliveries:
+                await conn.execute(insert(DELIV), deliveries)
+        return ok
 
     async def retry_later(self, execution_id: int, owner: str, error: str, delay: float) -> None:
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             await conn.execute(
                 update(EXEC)
                 .where(EXEC.c.id == execution_id, EXEC.c.lease_owner == owner)
@@ -197,7 +255,7 @@ class Store:
             return {k: ref for k, ref in rows.all()}
 
     async def record_delivery(self, execution_id: int, key: str, platform: str, message_ref: str | None) -> None:
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             await conn.execute(
                 insert(DELIV).values(
                     key=key, execution_id=execution_id, platform=platform, message_ref=message_ref, created_at=time.time()

@@ -108,3 +108,22 @@ async def test_retry_later_waits_for_its_time(db_url: str) -> None:
     [row] = await store.claim(Claim("w"), 1, 30)
     assert row["id"] == eid and row["error"] == "slack down" and row["available_at"] <= time.time()
     await store.engine.dispose()
+
+
+async def test_group_committed_finishes_report_each_lost_lease(db_url: str) -> None:
+    store = await open_store(db_url)
+    ids = await store.enqueue_many([new(i) for i in range(4)])
+    await store.claim(Claim("w"), 4, 30)
+    results = await asyncio.gather(
+        *(
+            store.finish(eid, "w" if eid != ids[2] else "impostor", Status.COMPLETED, {"error": None},
+                         {"key": f"{eid}:final", "platform": "console", "message_ref": None})
+            for eid in ids
+        )
+    )
+    assert results == [True, True, False, True]
+    rows = [await store.get(eid) for eid in ids]
+    assert [r["status"] for r in rows] == ["COMPLETED", "COMPLETED", "RUNNING", "COMPLETED"]
+    assert sorted(await store.deliveries(ids[0])) == [f"{ids[0]}:final"]
+    assert await store.deliveries(ids[2]) == {}
+    await store.engine.dispose()
