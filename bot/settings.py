@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pool.settings import LLMSettings
 
-_CONFIG = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+_CONFIG = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True)
 
 
 class ConfigError(Exception):
