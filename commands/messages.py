@@ -18,7 +18,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "llm_not_configured": {
         "en": "No LLM is configured: {hint}.",
-        "ja": "LLM が設定されていません: {hint}。",
+        "ja": "LLM が設定されていません。OPENAI_BASE_URL（OpenAI 互換の /v1 エンドポイント）と必要なら OPENAI_API_KEY を設定してください（OpenAI 本家なら OPENAI_API_KEY だけで動きます）。",
     },
     "llm_failed": {
         "en": "The LLM provider `{provider}` failed: {error}",

@@ -11,13 +11,14 @@ from commands.registry import Arg, Args, Command
 async def noop_command(ctx: Context, args: Args) -> Reply:
     delay = float(args.get("seconds") or 0)
     if delay:
+        await ctx.progress(Reply.text(f"noop {ctx.execution_id}: waiting {delay:g}s"))
         await asyncio.sleep(delay)
     return Reply.text(f"noop {ctx.execution_id}")
 
 
 COMMAND = Command(
     name="noop",
-    help="Do nothing (benchmarks and tests); optionally wait some seconds first.",
+    help="Do nothing (benchmarks and tests); optionally wait some seconds first, showing progress.",
     handler=noop_command,
     args=(Arg("seconds", "seconds to wait", required=False),),
     hidden=True,

@@ -53,3 +53,33 @@ async def test_unknown_command_is_rejected_with_close_matches_and_nothing_stored
     assert "/status" in result.reply.plain_text()
     pending, running, recent = await bot.store.counts(since=0)
     assert (pending, running, recent) == (0, 0, {})
+
+
+async def test_progress_posts_once_and_the_final_reply_edits_the_same_message(bot: Bot, transcript) -> None:
+    row = await run_one(bot, "/noop 0.05")
+    assert row["status"] == Status.COMPLETED
+    out = transcript.getvalue()
+    assert out.startswith(f"noop {row['id']}: waiting 0.05s")
+    assert out.rstrip().endswith(f"noop {row['id']}")
+    deliveries = await bot.store.deliveries(row["id"])
+    assert set(deliveries) == {f"{row['id']}:live", f"{row['id']}:final"}
+    assert deliveries[f"{row['id']}:live"] == deliveries[f"{row['id']}:final"]  # edited, not posted twice
+
+
+async def test_status_reports_queue_database_and_process(bot: Bot, transcript) -> None:
+    row = await run_one(bot, "/status")
+    assert row["status"] == Status.COMPLETED
+    out = transcript.getvalue()
+    for label in ("uptime", "version", "database", "queue", "last hour", "process", "LLM"):
+        assert label in out
+    assert f"database   {bot.store.backend}" in out and "RSS" in out
+
+
+async def test_japanese_question_gets_japanese_usage_and_errors(make_settings, sqlite_url, console, transcript) -> None:
+    from bot.app import open_bot
+
+    async with open_bot(make_settings(core={"database_url": sqlite_url, "poll_interval": 0.05}), outbounds=[console]) as b:
+        row = await run_one(b, "/ask 今日の予定は？")
+        rejected = await b.ingest.submit(console_event("/しらない"))
+    assert row["locale"] == "ja" and "LLM が設定されていません" in transcript.getvalue()
+    assert isinstance(rejected, Rejected) and "というコマンドはありません" in rejected.reply.plain_text()
