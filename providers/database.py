@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, ResourceClosedError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from providers.builtin import READ_ONLY, Builtin, NotConfigured, new_server, provider
@@ -102,28 +102,39 @@ class Databases:
                         await conn.exec_driver_sql("SET TRANSACTION READ ONLY")
                     try:
                         result = await conn.stream(text(sql).execution_options(no_parameters=True))
-                        columns = list(result.keys())
-                        rows = [[_json_safe(v) for v in r] for r in await result.fetchmany(cap + 1)]
+                        try:
+                            columns = list(result.keys())
+                            rows = [[_json_safe(v) for v in r] for r in await result.fetchmany(cap + 1)]
+                        except ResourceClosedError:  # a statement without a result set, e.g. bare "SELECT"
+                            columns, rows = [], []
                         await result.close()
                     finally:
                         await conn.rollback()
         except TimeoutError:
             raise ToolFailure(TIMEOUT, f"the query ran longer than {self.statement_timeout:g}s") from None
-        except DBAPIError as e:
-            reason = str(getattr(e, "orig", e)).strip().splitlines()[0]
-            if "statement timeout" in reason or "canceling statement" in reason:
-                raise ToolFailure(TIMEOUT, f"the query ran longer than {self.statement_timeout:g}s") from None
-            if "read-only" in reason or "readonly" in reason:
-                raise ToolFailure(REFUSED, f"the database refused a write: {reason}") from None
-            raise ToolFailure(INVALID_ARGUMENTS, f"the database rejected the query: {reason}") from None
-        except SQLAlchemyError as e:
-            raise ToolFailure(UPSTREAM_ERROR, f"database error: {type(e).__name__}: {e}") from None
+        except (SQLAlchemyError, OSError) as e:
+            raise self._failure(e) from None
+        except Exception as e:
+            # some driver errors escape SQLAlchemy's wrapping (asyncpg while streaming rows)
+            if type(e).__module__.split(".")[0] not in ("asyncpg", "sqlite3", "aiosqlite"):
+                raise
+            raise self._failure(e) from None
         truncated = len(rows) > cap
         out: dict[str, Any] = {"database": database, "columns": columns, "rows": rows[:cap], "row_count": min(len(rows), cap)}
         out["truncated"] = truncated
         if truncated:
             out["note"] = f"only the first {cap} rows are shown; add LIMIT or narrow the WHERE clause"
         return out
+
+    def _failure(self, e: BaseException) -> ToolFailure:
+        reason = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
+        if "statement timeout" in reason or "canceling statement" in reason:
+            return ToolFailure(TIMEOUT, f"the query ran longer than {self.statement_timeout:g}s")
+        if "read-only" in reason or "readonly" in reason:
+            return ToolFailure(REFUSED, f"the database refused a write: {reason}")
+        if isinstance(e, DBAPIError) or type(e).__module__.split(".")[0] in ("asyncpg", "sqlite3", "aiosqlite"):
+            return ToolFailure(INVALID_ARGUMENTS, f"the database rejected the query: {reason}")
+        return ToolFailure(UPSTREAM_ERROR, f"database error: {type(e).__name__}: {reason}")
 
     async def _inspect(self, database: str, fn: Any) -> Any:
         try:
@@ -132,8 +143,8 @@ class Databases:
                     return await conn.run_sync(lambda sync_conn: fn(inspect(sync_conn)))
                 finally:
                     await conn.rollback()
-        except SQLAlchemyError as e:
-            raise ToolFailure(UPSTREAM_ERROR, f"database error: {type(e).__name__}: {str(e).splitlines()[0]}") from None
+        except (SQLAlchemyError, OSError) as e:
+            raise self._failure(e) from None
 
     async def tables(self, database: str, schema: str | None) -> dict[str, Any]:
         def run(insp: Any) -> dict[str, Any]:
