@@ -65,6 +65,7 @@ class Mount:
         self._ready = asyncio.Event()
         self._broken = asyncio.Event()
         self._stop = asyncio.Event()
+        self._tried = asyncio.Event()  # set when the first connection attempt has ended, either way
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -72,10 +73,12 @@ class Mount:
         return self.status.state == "up" and self._client is not None
 
     async def start(self, wait: float) -> None:
+        """Connect in the background; return once the first attempt succeeded or failed (at most `wait`
+        seconds). A server that failed keeps being retried with back-off."""
         self._task = asyncio.create_task(self._supervise(), name=f"mcp-{self.name}")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(wait):
-                await self._ready.wait()
+                await self._tried.wait()
 
     async def _supervise(self) -> None:
         attempt = 0
@@ -94,6 +97,7 @@ class Mount:
                     attempt = 0
                     self._broken.clear()
                     self._ready.set()
+                    self._tried.set()
                     waiters = [asyncio.create_task(self._broken.wait()), asyncio.create_task(self._stop.wait())]
                     try:
                         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -107,6 +111,7 @@ class Mount:
             except BaseException as e:  # the SDK raises ExceptionGroups from its task groups
                 self.status.last_error = _describe(e)
                 log.warning("MCP server %s failed: %s", self.name, self.status.last_error)
+            self._tried.set()
             self._client = None
             self._ready.clear()
             if self._stop.is_set():
