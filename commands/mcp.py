@@ -52,7 +52,7 @@ def list_tools(ctx: Context, needle: str) -> Reply:
     if not sections:
         return Reply.text(t("no_tools", ctx.locale), ephemeral=True)
     return Reply(sections=[Section("", title=t("tools_title", ctx.locale)), *sections],
-                 footer=t("list_footer", ctx.locale) + "  ✎ = may change things", ephemeral=True)
+                 footer=t("list_footer", ctx.locale), ephemeral=True)
 
 
 async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:

@@ -10,8 +10,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "tools_title": {"en": "MCP tools", "ja": "MCP ツール"},
     "list_footer": {
-        "en": "`/mcp call <tool> key=value …` or `/mcp call <tool> {\"key\": …}` calls a tool.",
-        "ja": "`/mcp call <ツール> key=value …` または `/mcp call <ツール> {\"key\": …}` で呼び出します。",
+        "en": "`/mcp call <tool> key=value …` or `/mcp call <tool> {{\"key\": …}}` calls a tool. ✎ = may change things.",
+        "ja": "`/mcp call <ツール> key=value …` または `/mcp call <ツール> {{\"key\": …}}` で呼び出します。✎ = 変更を伴うツール。",
     },
     "not_configured": {"en": "{name}: not configured ({reason})", "ja": "{name}: 未設定（{reason}）"},
     "server_down": {"en": "{name}: {state} ({error})", "ja": "{name}: {state}（{error}）"},
