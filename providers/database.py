@@ -188,8 +188,8 @@ class Databases:
 
 def database_urls(settings: MCPSettings, config: McpConfig) -> dict[str, str]:
     urls = dict(config.databases)
-    if settings.mcp_db_url:
-        urls.setdefault("default", settings.mcp_db_url)
+    if settings.mcp_db_url and settings.mcp_db_url.get_secret_value():
+        urls.setdefault("default", settings.mcp_db_url.get_secret_value())
     return urls
 
 

@@ -16,7 +16,7 @@ class MCPSettings(BaseSettings):
     shopify_api_url: AnyHttpUrl | None = Field(
         None, description="Shopify Admin API base URL override (default https://<shop>.myshopify.com)"
     )
-    mcp_db_url: str | None = Field(
+    mcp_db_url: SecretStr | None = Field(
         None, description="SQLAlchemy URL the db.* tools read (read-only), e.g. postgresql://ro@host/db"
     )
     mcp_servers: Path | None = Field(
