@@ -101,8 +101,7 @@ async def open_bot(
             raise StartupError(str(e)) from None
 
         registry = Registry(default_commands())
-        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT,
-                            mcp=hub, mcp_operators=settings.mcp.operators())
+        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub)
         bot = Bot(
             settings=settings,
             store=store,

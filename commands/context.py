@@ -65,7 +65,6 @@ class Services:
     llm_hint: str = "set OPENAI_BASE_URL (and OPENAI_API_KEY) to a chat-completions endpoint"
     extra: dict[str, Any] = field(default_factory=dict)
     mcp: Hub | None = None
-    mcp_operators: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

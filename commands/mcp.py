@@ -79,7 +79,7 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
     if not tool.read_only:
         if not trusted:
             raise UserError(t("read_only_here", ctx.locale, tool=tool.name, trigger=ctx.trigger))
-        if ctx.requester not in ctx.services.mcp_operators:
+        if ctx.requester not in hub.settings.operators():
             raise UserError(t("operator_only", ctx.locale, tool=tool.name))
         if not confirmed:
             payload = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))

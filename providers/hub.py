@@ -71,8 +71,10 @@ class Hub:
         *,
         factories: Sequence[ProviderFactory] | None = None,
         config: McpConfig | None = None,
+        health_interval: float | None = 30.0,
     ) -> None:
         self.settings = settings
+        self._health = health_interval
         self._factories = list(BUILTIN_FACTORIES if factories is None else factories)
         self._config = config
         self._mounts: dict[str, Mount] = {}
@@ -96,14 +98,17 @@ class Hub:
                 continue
             self._builtins[builtin.name] = builtin
             server = builtin.server
-            self._mounts[builtin.name] = Mount(builtin.name, "in-process", lambda s=server: s, timeout=timeout)
+            # in-process servers cannot die on their own: no health checks
+            self._mounts[builtin.name] = Mount(builtin.name, "in-process", lambda s=server: s, timeout=timeout,
+                                               health_interval=None)
         for sc in config.servers:
             if sc.name in self._mounts:
                 self.skipped[sc.name] = "the name is taken by a built-in provider"
                 continue
             target = (stdio_target(sc.command, sc.args, sc.env, sc.cwd) if sc.command
                       else http_target(sc.url or "", sc.headers, sc.timeout or timeout))
-            self._mounts[sc.name] = Mount(sc.name, sc.transport, target, timeout=sc.timeout or timeout)
+            self._mounts[sc.name] = Mount(sc.name, sc.transport, target, timeout=sc.timeout or timeout,
+                                          health_interval=self._health)
         await asyncio.gather(*(m.start(wait) for m in self._mounts.values()))
         return self
 

@@ -53,11 +53,16 @@ class ConnectionLost(Exception):
 
 
 class Mount:
-    def __init__(self, name: str, transport: str, target: Callable[[], Any], *, timeout: float) -> None:
+    def __init__(
+        self, name: str, transport: str, target: Callable[[], Any], *, timeout: float, health_interval: float | None = 30.0
+    ) -> None:
         """`target()` returns what `mcp.Client` connects to (an MCPServer, StdioServerParameters, a URL
-        or a transport); it is called again on every reconnect."""
+        or a transport); it is called again on every reconnect. Every `health_interval` seconds an idle
+        connection is checked with tools/list, so a dead server shows as down (and is restarted) even
+        when nobody calls it; the check also picks up a changed tool list."""
         self.name = name
         self.timeout = timeout
+        self.health_interval = health_interval
         self.status = MountState(name, transport)
         self.tools: list[RemoteTool] = []
         self._target = target
@@ -86,11 +91,7 @@ class Mount:
             try:
                 async with Client(self._target(), read_timeout_seconds=self.timeout) as client:
                     listed = (await client.list_tools()).tools
-                    self.tools = [
-                        RemoteTool(t.name, t.description or "", dict(t.input_schema or {"type": "object"}),
-                                   t.annotations.read_only_hint if t.annotations else None)
-                        for t in listed
-                    ]
+                    self.tools = [_remote(t) for t in listed]
                     self._client = client
                     self.status.state, self.status.tools = "up", len(self.tools)
                     self.status.up_since = time.time()
@@ -98,12 +99,9 @@ class Mount:
                     self._broken.clear()
                     self._ready.set()
                     self._tried.set()
-                    waiters = [asyncio.create_task(self._broken.wait()), asyncio.create_task(self._stop.wait())]
                     try:
-                        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+                        await self._watch(client)
                     finally:
-                        for w in waiters:
-                            w.cancel()
                         self._client = None
                         self._ready.clear()
             except asyncio.CancelledError:
@@ -126,6 +124,26 @@ class Mount:
                 self.status.restarts += 1
                 log.info("restarting MCP server %s (attempt %d)", self.name, attempt)
         self.status.state = "stopped"
+
+    async def _watch(self, client: Client) -> None:
+        """Return when the connection broke or the mount is stopping."""
+        while not self._stop.is_set() and not self._broken.is_set():
+            waiters = [asyncio.create_task(self._broken.wait()), asyncio.create_task(self._stop.wait())]
+            try:
+                await asyncio.wait(waiters, timeout=self.health_interval, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waiters:
+                    w.cancel()
+            if self._stop.is_set() or self._broken.is_set():
+                return
+            try:
+                async with asyncio.timeout(min(self.timeout, 10.0)):
+                    listed = (await client.list_tools()).tools
+            except Exception as e:
+                self.mark_broken(f"health check failed: {_describe(e)}")
+                return
+            self.tools = [_remote(t) for t in listed]
+            self.status.tools = len(self.tools)
 
     async def call(self, tool: str, arguments: dict[str, Any], *, timeout: float, retry: bool) -> CallToolResult:
         """Call `tool`; raise TimeoutError, or ConnectionLost when the server is down (after one
@@ -178,6 +196,11 @@ class Mount:
                 with contextlib.suppress(BaseException):
                     await self._task
         self.status.state = "stopped"
+
+
+def _remote(t: Any) -> RemoteTool:
+    return RemoteTool(t.name, t.description or "", dict(t.input_schema or {"type": "object"}),
+                      t.annotations.read_only_hint if t.annotations else None)
 
 
 def _describe(e: BaseException) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from providers.config import ConfigFileError, load_config
+from providers.config import ConfigFileError, McpConfig, ServerConfig, load_config
 from providers.hub import Hub
 from providers.settings import MCPSettings
 from tests.fakes.shopify import TOKEN, FakeShopify
@@ -169,3 +169,19 @@ def test_config_file_errors_name_the_file_and_the_entry(tmp_path: Path, monkeypa
         load_config(ok)
     monkeypatch.setenv("API_TOKEN", "t0k")
     assert load_config(ok).servers[0].headers == {"Authorization": "Bearer t0k"}
+
+
+async def test_a_dead_idle_server_is_noticed_by_the_health_check_and_restarted(tmp_path: Path) -> None:
+    config = McpConfig(servers=[ServerConfig(name="time", command=TIME_SERVER or "", read_only=True)])
+    async with Hub(MCPSettings(_env_file=None), factories=[], config=config, health_interval=0.1) as hub:
+        mount = hub.mount("time")
+        (victim,) = [p for p in psutil.Process().children(recursive=True) if "mcp-server-time" in " ".join(p.cmdline())]
+        victim.kill()
+        victim.wait(5)
+        for _ in range(100):  # bounded: 10 s
+            if mount.status.restarts >= 1 and mount.status.state == "up":
+                break
+            await asyncio.sleep(0.1)
+        assert mount.status.restarts == 1 and mount.status.state == "up"
+        assert "health check failed" in (mount.status.last_error or "")
+        assert (await hub.call("time.get_current_time", {"timezone": "UTC"})).ok
