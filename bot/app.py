@@ -27,8 +27,6 @@ from bot.worker import Worker
 from commands import Registry, default_commands
 from commands.context import Services
 from pool.factory import NOT_CONFIGURED_HINT, build_chat_client
-from providers.config import ConfigFileError
-from providers.hub import Hub
 
 log = logging.getLogger("chatops")
 
@@ -93,12 +91,17 @@ async def open_bot(
         if llm is not None:
             stack.push_async_callback(llm.aclose)
 
-        hub = Hub(settings.mcp)
-        stack.push_async_callback(hub.aclose)
-        try:
-            await hub.start()
-        except ConfigFileError as e:
-            raise StartupError(str(e)) from None
+        hub = None
+        if settings.mcp.configured():  # the mcp SDK costs ~0.7 s to import: only when there is something to mount
+            from providers.config import ConfigFileError
+            from providers.hub import Hub
+
+            hub = Hub(settings.mcp)
+            stack.push_async_callback(hub.aclose)
+            try:
+                await hub.start()
+            except ConfigFileError as e:
+                raise StartupError(str(e)) from None
 
         registry = Registry(default_commands())
         services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub)

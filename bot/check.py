@@ -64,8 +64,7 @@ def probes(settings: Settings) -> dict[str, Probe]:
         found["github"] = lambda: _http_probe(
             f"{str(settings.github.github_api_url).rstrip('/')}/rate_limit", {"Authorization": f"Bearer {gtoken}"}
         )
-    mcp = settings.mcp
-    if mcp.mcp_db_url or mcp.mcp_servers or mcp.shopify_token:
+    if settings.mcp.configured():
         found["mcp"] = lambda: _mcp_probe(settings)
     return found
 

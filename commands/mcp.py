@@ -7,7 +7,7 @@ a click on the confirmation button, which comes back as `/mcp call --confirm <to
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commands.context import Context
 from commands.errors import UserError
@@ -15,7 +15,9 @@ from commands.mcp_args import parse_arguments, usage
 from commands.mcp_messages import t
 from commands.model import Button, Reply, Section
 from commands.registry import Arg, Args, Command, Option
-from providers.hub import Hub, UnknownTool
+
+if TYPE_CHECKING:
+    from providers.hub import Hub
 
 TRUSTED_TRIGGERS = frozenset({"chat", "console"})
 MAX_OUTPUT = 3500
@@ -60,6 +62,8 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
     name, _, text = rest.strip().partition(" ")
     if not name:
         raise UserError(t("missing_tool", ctx.locale))
+    from providers.hub import UnknownTool
+
     try:
         tool = hub.get(name)
     except UnknownTool as e:

@@ -3,7 +3,10 @@ branches adding commands do not all edit one table)."""
 from __future__ import annotations
 
 _MESSAGES: dict[str, dict[str, str]] = {
-    "not_started": {"en": "MCP providers are not available in this process.", "ja": "このプロセスでは MCP プロバイダーを利用できません。"},
+    "not_started": {
+        "en": "No MCP provider is configured: set MCP_DB_URL, SHOPIFY_SHOP + SHOPIFY_TOKEN, or MCP_SERVERS (see docs/mcp.md).",
+        "ja": "MCP プロバイダーが設定されていません: MCP_DB_URL、SHOPIFY_SHOP と SHOPIFY_TOKEN、または MCP_SERVERS を設定してください（docs/mcp.md 参照）。",
+    },
     "no_tools": {
         "en": "No MCP tools are available. Configure a provider (MCP_DB_URL, SHOPIFY_SHOP + SHOPIFY_TOKEN) or MCP_SERVERS.",
         "ja": "利用できる MCP ツールがありません。MCP_DB_URL、SHOPIFY_SHOP と SHOPIFY_TOKEN、または MCP_SERVERS を設定してください。",

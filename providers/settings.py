@@ -36,5 +36,9 @@ class MCPSettings(BaseSettings):
     def _blank(cls, v: object) -> object:
         return None if v == "" else v
 
+    def configured(self) -> bool:
+        """Whether there is anything for the hub to mount."""
+        return bool(self.mcp_db_url or self.mcp_servers or self.shopify_token)
+
     def operators(self) -> frozenset[str]:
         return frozenset(u.strip() for u in (self.mcp_operators or "").split(",") if u.strip())
