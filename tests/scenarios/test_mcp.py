@@ -125,3 +125,17 @@ async def test_a_broken_servers_file_stops_start_up_with_one_line(make_settings,
     with pytest.raises(StartupError, match=r"servers.toml: servers.0.name: String should match pattern"):
         async with open_bot(settings, outbounds=[console]):
             pass
+
+
+async def test_japanese_requests_get_japanese_errors(mcp_bot: Bot, transcript) -> None:
+    row = await run(mcp_bot, '/mcp call db.query sql="DELETE FROM notes -- 全部消す"')
+    assert row["status"] == Status.FAILED
+    assert "`db.query` が失敗しました（refused）: only SELECT is allowed: found DELETE" in transcript.getvalue()
+
+
+async def test_without_any_provider_the_bot_says_what_to_configure(bot: Bot, transcript) -> None:
+    assert bot.services.mcp is None  # nothing to mount: the mcp SDK is not even imported
+    row = await run(bot, "/mcp list")
+    assert row["status"] == Status.FAILED and "No MCP provider is configured: set MCP_DB_URL" in transcript.getvalue()
+    await run(bot, "/status")
+    assert "MCP        not configured" in transcript.getvalue()
