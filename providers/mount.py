@@ -104,7 +104,7 @@ class Mount:
                     finally:
                         self._client = None
                         self._ready.clear()
-            except asyncio.CancelledError:
+            except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as e:  # the SDK raises ExceptionGroups from its task groups
                 self.status.last_error = _describe(e)
@@ -168,13 +168,13 @@ class Mount:
         raise AssertionError("unreachable")
 
     async def _wait_client(self, deadline: float) -> Client:
-        if self._client is None or self.status.state != "up":
+        # a loop: the connection may break again between the wake-up and this task running
+        while self._client is None or self.status.state != "up":
             try:
                 async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                     await self._ready.wait()
             except TimeoutError:
                 raise ConnectionLost(f"server {self.name} is {self.status.state}: {self.status.last_error or 'not ready'}") from None
-        assert self._client is not None
         return self._client
 
     def mark_broken(self, reason: str) -> None:

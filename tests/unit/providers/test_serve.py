@@ -103,3 +103,39 @@ def test_building_a_server_leaves_root_logging_alone() -> None:
     finally:
         for h in saved:
             root.addHandler(h)
+
+
+async def test_http_mounts_send_the_configured_headers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from providers.config import parse_config
+    from providers.database import build_database
+
+    builtin = build_database(MCPSettings(_env_file=None, mcp_db_url=make_db(tmp_path / "c.db")), McpConfig())
+    inner = builtin.server.streamable_http_app()
+    seen: list[dict[str, str]] = []
+
+    async def recording(scope, receive, send):  # an ASGI wrapper that notes the request headers
+        if scope["type"] == "http":
+            seen.append({k.decode(): v.decode() for k, v in scope["headers"]})
+        await inner(scope, receive, send)
+
+    server = uvicorn.Server(uvicorn.Config(recording, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        for _ in range(100):  # bounded: 5 s
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        monkeypatch.setenv("REMOTE_TOKEN", "t0ken")
+        config = parse_config({"servers": [{"name": "remote", "url": f"http://127.0.0.1:{port}/mcp", "read_only": True,
+                                            "headers": {"Authorization": "Bearer ${REMOTE_TOKEN}"}}]})
+        async with Hub(MCPSettings(_env_file=None), factories=[], config=config) as hub:
+            r = await hub.call("remote.db.query", {"sql": "SELECT v FROM t"})
+        assert r.ok and r.data["rows"] == [["hello"]]
+        assert seen and all(h.get("authorization") == "Bearer t0ken" for h in seen)
+    finally:
+        server.should_exit = True
+        await task
+        await builtin.aclose()
