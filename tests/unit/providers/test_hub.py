@@ -136,8 +136,9 @@ async def test_a_killed_stdio_server_is_restarted_and_the_call_succeeds(hub: Hub
 
 
 async def test_timeout_is_reported_in_the_result(hub: Hub) -> None:
-    result = await hub.call("dbx.db.query", {"sql": "SELECT 1"}, timeout=0.0001)
-    assert not result.ok and result.error_code == "timeout"
+    slow = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3000000) SELECT count(*) FROM r"
+    result = await hub.call("dbx.db.query", {"sql": slow}, timeout=0.2)
+    assert not result.ok and result.error_code == "timeout" and 200 <= result.elapsed_ms < 2000
     assert (await hub.call("dbx.db.query", {"sql": "SELECT 1"})).ok  # the session survives
 
 
