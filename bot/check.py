@@ -78,8 +78,8 @@ async def _mcp_probe(settings: Settings) -> str:
         async with Hub(settings.mcp) as hub:
             problems = [f"{s.name} {s.state}: {s.last_error}" for s in hub.states() if s.state != "up"]
             for tool, args in (("db.tables.list", {}), ("shopify.products.list", {"limit": 1})):
-                if any(t.name == tool for t in hub.tools()):
-                    r = await hub.call(tool, args, timeout=TIMEOUT)
+                if any(t.name == tool for t in hub.list_tools()):
+                    r = await hub.call_tool(tool, args, timeout=TIMEOUT)
                     if not r.ok:
                         problems.append(f"{tool}: {r.error_code}: {r.error_message}")
             if problems:

@@ -39,7 +39,7 @@ def list_tools(ctx: Context, needle: str) -> Reply:
     hub = _hub(ctx)
     sections: list[Section] = []
     for state in hub.states():
-        tools = [x for x in hub.tools() if x.server == state.name and needle.lower() in x.name.lower()]
+        tools = [x for x in hub.list_tools() if x.server == state.name and needle.lower() in x.name.lower()]
         lines = [
             f"• `{x.name}` {'' if x.read_only else '✎ '}— {(x.description or '').split('. ')[0].strip()[:120]}"
             for x in tools
@@ -92,7 +92,7 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
                 buttons=[Button(t("confirm_button", ctx.locale, tool=tool.name), "mcp", f"call --confirm {tool.name} {payload}", style="danger")],
                 ephemeral=True,
             )
-    result = await hub.call(tool.name, arguments, read_only=not trusted)
+    result = await hub.call_tool(tool.name, arguments, read_only=not trusted)
     footer = f"{result.provider} · {result.tool} · {result.elapsed_ms:.0f} ms"
     if not result.ok:
         return Reply.failure(t("call_failed", ctx.locale, tool=tool.name, code=result.error_code, message=result.error_message),

@@ -133,7 +133,7 @@ class Hub:
         config = self._config or McpConfig()
         return any(sc.name == server and sc.tool_is_read_only(remote) for sc in config.servers)
 
-    def tools(self, *, read_only: bool = False) -> list[ToolInfo]:
+    def list_tools(self, *, read_only: bool = False) -> list[ToolInfo]:
         """Every tool of every server that is (or was) up; only read-only ones when `read_only`."""
         out: list[ToolInfo] = []
         for name, mount in self._mounts.items():
@@ -145,7 +145,7 @@ class Hub:
         return out
 
     def get(self, name: str) -> ToolInfo:
-        tools = self.tools()
+        tools = self.list_tools()
         for t in tools:
             if name in (t.name, t.safe_name):
                 return t
@@ -181,10 +181,10 @@ class Hub:
         return [
             {"name": t.name, "function_name": t.safe_name, "description": t.description or t.name,
              "input_schema": t.input_schema, "read_only": t.read_only, "server": t.server}
-            for t in self.tools(read_only=read_only)
+            for t in self.list_tools(read_only=read_only)
         ]
 
-    async def call(
+    async def call_tool(
         self, name: str, arguments: dict[str, Any] | None = None, *, read_only: bool = False, timeout: float | None = None
     ) -> ToolResult:
         """Call a tool; never raises for tool-level problems: every outcome is a ToolResult."""

@@ -1,9 +1,9 @@
 """`chatops bench mcp`: what the hub adds to a tool call, a stdio round trip, and a burst of concurrent
 calls across providers.
 
-- in-process overhead: hub.call() of a no-op tool on an in-process MCP server (validation, MCP
+- in-process overhead: hub.call_tool() of a no-op tool on an in-process MCP server (validation, MCP
   dispatch in memory, result shaping) — the cost the hub adds to every built-in call;
-- stdio round trip: hub.call() of mcp-server-time's get_current_time over stdio (the bot's own db
+- stdio round trip: hub.call_tool() of mcp-server-time's get_current_time over stdio (the bot's own db
   provider served by `python -m bot mcp serve db` when mcp-server-time is not installed);
 - burst: 100 concurrent calls spread over the no-op, db (SQLite) and stdio servers.
 """
@@ -47,7 +47,7 @@ async def _timed(hub: Hub, tool: str, args: dict[str, Any], n: int, budget_s: fl
     deadline = time.monotonic() + budget_s
     for _ in range(n):
         t0 = time.perf_counter()
-        r = await hub.call(tool, args)
+        r = await hub.call_tool(tool, args)
         samples.append((time.perf_counter() - t0) * 1000)
         errors += not r.ok
         if time.monotonic() > deadline:
@@ -86,7 +86,7 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
                      ("db.query", {"sql": f"SELECT v FROM t WHERE id = {i}"}) if i % 3 == 1 else (stdio_tool, stdio_args)
                      for i in range(100)]
             t0 = time.perf_counter()
-            results = await asyncio.wait_for(asyncio.gather(*(hub.call(t, a) for t, a in calls)), timeout=60)
+            results = await asyncio.wait_for(asyncio.gather(*(hub.call_tool(t, a) for t, a in calls)), timeout=60)
             burst_ms = (time.perf_counter() - t0) * 1000
     failed = [r for r in results if not r.ok]
     return {

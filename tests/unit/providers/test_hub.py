@@ -71,17 +71,17 @@ async def test_every_server_is_up_and_tools_are_namespaced(hub: Hub) -> None:
     states = {s.name: s for s in hub.states()}
     assert {n: s.state for n, s in states.items()} == {"db": "up", "shopify": "up", "time": "up", "dbx": "up"}
     assert {s.transport for s in states.values()} == {"in-process", "stdio"}
-    names = {t.name for t in hub.tools()}
+    names = {t.name for t in hub.list_tools()}
     assert {"db.query", "db.tables.list", "db.schema.get", "shopify.orders.list", "time.get_current_time",
             "time.convert_time", "dbx.db.query"} <= names
     assert "db up (3 tools)" in hub.summary() and "time up (2 tools)" in hub.summary()
 
 
 async def test_one_result_shape_for_in_process_and_stdio_calls(hub: Hub) -> None:
-    local = await hub.call("db.query", {"sql": "SELECT body FROM notes ORDER BY id", "database": "archive"})
-    remote = await hub.call("dbx.db.query", {"sql": "SELECT body FROM notes ORDER BY id"})
-    clock = await hub.call("time.get_current_time", {"timezone": "Asia/Tokyo"})
-    shop = await hub.call("shopify.products.get", {"product_id": 1001})
+    local = await hub.call_tool("db.query", {"sql": "SELECT body FROM notes ORDER BY id", "database": "archive"})
+    remote = await hub.call_tool("dbx.db.query", {"sql": "SELECT body FROM notes ORDER BY id"})
+    clock = await hub.call_tool("time.get_current_time", {"timezone": "Asia/Tokyo"})
+    shop = await hub.call_tool("shopify.products.get", {"product_id": 1001})
     for r, provider in ((local, "db"), (remote, "dbx"), (clock, "time"), (shop, "shopify")):
         assert r.ok and r.provider == provider and r.error_code is None and r.elapsed_ms > 0, r
     assert local.data["rows"] == remote.data["rows"] == [["first"], ["second"], ["third"]]
@@ -90,25 +90,25 @@ async def test_one_result_shape_for_in_process_and_stdio_calls(hub: Hub) -> None
 
 
 async def test_failures_carry_a_code_and_a_reason(hub: Hub) -> None:
-    refused = await hub.call("dbx.db.query", {"sql": "DROP TABLE notes"})
+    refused = await hub.call_tool("dbx.db.query", {"sql": "DROP TABLE notes"})
     assert not refused.ok and refused.error_code == "refused" and refused.error_message == "only SELECT is allowed: found DROP"
-    unknown = await hub.call("time.get_curent_time", {})
+    unknown = await hub.call_tool("time.get_curent_time", {})
     assert unknown.error_code == "unknown_tool" and "time.get_current_time" in unknown.error_message
-    invalid = await hub.call("db.query", {"sql": 42, "bogus": 1})
+    invalid = await hub.call_tool("db.query", {"sql": 42, "bogus": 1})
     assert invalid.error_code == "invalid_arguments" and "42 is not of type 'string'" in invalid.error_message
-    missing = await hub.call("db.query", {})
+    missing = await hub.call_tool("db.query", {})
     assert missing.error_code == "invalid_arguments" and "'sql' is a required property" in missing.error_message
-    not_found = await hub.call("shopify.orders.get", {"order_id": 1})
+    not_found = await hub.call_tool("shopify.orders.get", {"order_id": 1})
     assert not_found.error_code == "not_found"
 
 
 async def test_read_only_policy_comes_from_the_provider_or_the_config_file(hub: Hub) -> None:
-    ro = {t.name for t in hub.tools(read_only=True)}
+    ro = {t.name for t in hub.list_tools(read_only=True)}
     assert "dbx.db.query" in ro and "dbx.db.tables.list" not in ro  # only db.query is vouched for in the file
     assert "time.get_current_time" in ro and "db.schema.get" in ro
-    denied = await hub.call("dbx.db.tables.list", {}, read_only=True)
+    denied = await hub.call_tool("dbx.db.tables.list", {}, read_only=True)
     assert denied.error_code == "refused" and "only read-only tools" in denied.error_message
-    allowed = await hub.call("dbx.db.tables.list", {})
+    allowed = await hub.call_tool("dbx.db.tables.list", {})
     assert allowed.ok and allowed.data["tables"] == ["notes"]
 
 
@@ -128,7 +128,7 @@ async def test_a_killed_stdio_server_is_restarted_and_the_call_succeeds(hub: Hub
     assert len(victims) == 1
     victims[0].kill()
     victims[0].wait(5)
-    result = await hub.call("time.get_current_time", {"timezone": "UTC"})
+    result = await hub.call_tool("time.get_current_time", {"timezone": "UTC"})
     assert result.ok, result
     assert mount.status.restarts == 1 and mount.status.state == "up"
     fresh = [p for p in psutil.Process().children(recursive=True) if "mcp-server-time" in " ".join(p.cmdline())]
@@ -137,9 +137,9 @@ async def test_a_killed_stdio_server_is_restarted_and_the_call_succeeds(hub: Hub
 
 async def test_timeout_is_reported_in_the_result(hub: Hub) -> None:
     slow = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3000000) SELECT count(*) FROM r"
-    result = await hub.call("dbx.db.query", {"sql": slow}, timeout=0.2)
+    result = await hub.call_tool("dbx.db.query", {"sql": slow}, timeout=0.2)
     assert not result.ok and result.error_code == "timeout" and 200 <= result.elapsed_ms < 2000
-    assert (await hub.call("dbx.db.query", {"sql": "SELECT 1"})).ok  # the session survives
+    assert (await hub.call_tool("dbx.db.query", {"sql": "SELECT 1"})).ok  # the session survives
 
 
 async def test_a_server_that_cannot_start_is_down_and_the_others_work(tmp_path: Path) -> None:
@@ -149,7 +149,7 @@ async def test_a_server_that_cannot_start_is_down_and_the_others_work(tmp_path: 
         await asyncio.sleep(0.2)
         (state,) = hub.states()
         assert state.state == "down" and state.last_error
-        result = await hub.call("ghost.anything", {}, timeout=0.2)
+        result = await hub.call_tool("ghost.anything", {}, timeout=0.2)
         assert result.error_code == "unknown_tool" and "ghost is down" in result.error_message
         assert hub.skipped == {}  # no built-ins were asked for
 
@@ -185,4 +185,4 @@ async def test_a_dead_idle_server_is_noticed_by_the_health_check_and_restarted(t
             await asyncio.sleep(0.1)
         assert mount.status.restarts == 1 and mount.status.state == "up"
         assert "health check failed" in (mount.status.last_error or "")
-        assert (await hub.call("time.get_current_time", {"timezone": "UTC"})).ok
+        assert (await hub.call_tool("time.get_current_time", {"timezone": "UTC"})).ok

@@ -84,7 +84,7 @@ async def test_db_provider_over_streamable_http_through_the_hub(tmp_path: Path) 
         async with Hub(MCPSettings(_env_file=None), factories=[], config=config) as hub:
             (state,) = hub.states()
             assert state.transport == "http" and state.state == "up", state
-            r = await hub.call("remote.db.query", {"sql": "SELECT v FROM t"}, read_only=True)
+            r = await hub.call_tool("remote.db.query", {"sql": "SELECT v FROM t"}, read_only=True)
             assert r.ok and r.data["rows"] == [["hello"]]
     finally:
         proc.terminate()
@@ -132,7 +132,7 @@ async def test_http_mounts_send_the_configured_headers(tmp_path: Path, monkeypat
         config = parse_config({"servers": [{"name": "remote", "url": f"http://127.0.0.1:{port}/mcp", "read_only": True,
                                             "headers": {"Authorization": "Bearer ${REMOTE_TOKEN}"}}]})
         async with Hub(MCPSettings(_env_file=None), factories=[], config=config) as hub:
-            r = await hub.call("remote.db.query", {"sql": "SELECT v FROM t"})
+            r = await hub.call_tool("remote.db.query", {"sql": "SELECT v FROM t"})
         assert r.ok and r.data["rows"] == [["hello"]]
         assert seen and all(h.get("authorization") == "Bearer t0ken" for h in seen)
     finally:
