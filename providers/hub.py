@@ -3,7 +3,7 @@ file, lists their tools under one namespace, calls them with a timeout and retur
 
 Policy lives here, not in each caller: every tool carries a read-only flag (built-ins vouch for their
 own tools; external tools are writing unless the operator's config marks them read-only, because MCP
-annotations are only hints from the server). `tools(read_only=True)` and `call(..., read_only=True)` are
+annotations are only hints from the server). `list_tools(read_only=True)` and `call_tool(..., read_only=True)` are
 what untrusted triggers (GitHub events, the LLM loop) get.
 """
 from __future__ import annotations
