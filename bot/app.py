@@ -91,8 +91,20 @@ async def open_bot(
         if llm is not None:
             stack.push_async_callback(llm.aclose)
 
+        hub = None
+        if settings.mcp.configured():  # the mcp SDK costs ~0.7 s to import: only when there is something to mount
+            from providers.config import ConfigFileError
+            from providers.hub import Hub
+
+            hub = Hub(settings.mcp)
+            stack.push_async_callback(hub.aclose)
+            try:
+                await hub.start()
+            except ConfigFileError as e:
+                raise StartupError(str(e)) from None
+
         registry = Registry(default_commands())
-        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT)
+        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub)
         bot = Bot(
             settings=settings,
             store=store,

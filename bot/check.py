@@ -64,7 +64,29 @@ def probes(settings: Settings) -> dict[str, Probe]:
         found["github"] = lambda: _http_probe(
             f"{str(settings.github.github_api_url).rstrip('/')}/rate_limit", {"Authorization": f"Bearer {gtoken}"}
         )
+    if settings.mcp.configured():
+        found["mcp"] = lambda: _mcp_probe(settings)
     return found
+
+
+async def _mcp_probe(settings: Settings) -> str:
+    """Mount every MCP server and make one cheap read call per built-in provider."""
+    from providers.config import ConfigFileError
+    from providers.hub import Hub
+
+    try:
+        async with Hub(settings.mcp) as hub:
+            problems = [f"{s.name} {s.state}: {s.last_error}" for s in hub.states() if s.state != "up"]
+            for tool, args in (("db.tables.list", {}), ("shopify.products.list", {"limit": 1})):
+                if any(t.name == tool for t in hub.list_tools()):
+                    r = await hub.call_tool(tool, args, timeout=TIMEOUT)
+                    if not r.ok:
+                        problems.append(f"{tool}: {r.error_code}: {r.error_message}")
+            if problems:
+                raise RuntimeError("; ".join(problems))
+            return hub.summary()
+    except ConfigFileError as e:
+        raise RuntimeError(str(e)) from None
 
 
 async def run_check(settings: Settings) -> int:

@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print JSON only (the default output)")
     sp.add_argument("--n", type=int, default=None, help="number of operations")
     sp.add_argument("--database-url", action="append", default=None, help="database(s) to measure")
+    mcp = sub.add_parser("mcp", help="MCP providers: serve a built-in provider to other MCP clients")
+    mcp_sub = mcp.add_subparsers(dest="mcp_action", required=True)
+    sp = mcp_sub.add_parser("serve", help="run one built-in provider (db, shopify, …) as a standalone MCP server")
+    sp.add_argument("name", help="provider name, e.g. db or shopify")
+    sp.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or streamable HTTP")
+    sp.add_argument("--host", default="127.0.0.1", help="HTTP listen address (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=8765, help="HTTP listen port (default 8765); the endpoint is /mcp")
     return p
 
 
@@ -49,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(
-        level=settings.core.log_level if mode not in ("say", "bench") else "WARNING",
+        level=settings.core.log_level if mode not in ("say", "bench", "mcp") else "WARNING",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -103,4 +110,8 @@ async def _dispatch(mode: str, args: argparse.Namespace, settings: object) -> in
         from bot.bench import run_bench
 
         return await run_bench(args.name, n=args.n, database_urls=args.database_url)
+    if mode == "mcp":
+        from providers.serve import serve_provider
+
+        return await serve_provider(args.name, settings.mcp, transport=args.transport, host=args.host, port=args.port)
     raise AssertionError(mode)

@@ -30,6 +30,7 @@ async def status_command(ctx: Context, args: Args) -> Reply:
         ("last hour", by_status),
         ("process", f"CPU {proc.cpu_percent:.1f}%, RSS {human_bytes(proc.rss_bytes)}, {proc.threads} threads"),
         ("LLM", ctx.services.llm.name if ctx.services.llm else "not configured"),
+        ("MCP", ctx.services.mcp.summary() if ctx.services.mcp else "not configured"),
     ]
     return Reply(sections=[Section("", title="Status")], fields=fields)
 

@@ -1,0 +1,134 @@
+"""/mcp: list the tools of the mounted MCP servers and call one.
+
+Read-only tools run at once. A writing tool (an external tool the MCP_SERVERS file does not vouch for)
+needs a trusted trigger (chat or console, not a GitHub event), a requester listed in MCP_OPERATORS and
+a click on the confirmation button, which comes back as `/mcp call --confirm <tool> <json>`.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from commands.context import Context
+from commands.errors import UserError
+from commands.mcp_args import parse_arguments, usage
+from commands.mcp_messages import t
+from commands.model import Button, Reply, Section
+from commands.registry import Arg, Args, Command, Option
+
+if TYPE_CHECKING:
+    from providers.hub import Hub
+
+TRUSTED_TRIGGERS = frozenset({"chat", "console"})
+MAX_OUTPUT = 3500
+
+
+def _hub(ctx: Context) -> Hub:
+    if ctx.services.mcp is None:
+        raise UserError(t("not_started", ctx.locale))
+    return ctx.services.mcp
+
+
+async def mcp_command(ctx: Context, args: Args) -> Reply:
+    if args["action"] == "list":
+        return list_tools(ctx, args.get("rest", ""))
+    return await call_tool(ctx, args.get("rest", ""), confirmed=bool(args.get("confirm")))
+
+
+def list_tools(ctx: Context, needle: str) -> Reply:
+    hub = _hub(ctx)
+    sections: list[Section] = []
+    for state in hub.states():
+        tools = [x for x in hub.list_tools() if x.server == state.name and needle.lower() in x.name.lower()]
+        lines = [
+            f"• `{x.name}` {'' if x.read_only else '✎ '}— {(x.description or '').split('. ')[0].strip()[:120]}"
+            for x in tools
+        ]
+        if state.state != "up":
+            lines.append(t("server_down", ctx.locale, name=state.name, state=state.state, error=state.last_error or "starting"))
+        if lines:
+            sections.append(Section("\n".join(lines), title=f"{state.name} ({state.transport}, {state.state})"))
+    notes = [t("not_configured", ctx.locale, name=n, reason=r) for n, r in hub.skipped.items()]
+    if notes:
+        sections.append(Section("\n".join(notes)))
+    if not sections:
+        return Reply.text(t("no_tools", ctx.locale), ephemeral=True)
+    return Reply(sections=[Section("", title=t("tools_title", ctx.locale)), *sections],
+                 footer=t("list_footer", ctx.locale), ephemeral=True)
+
+
+async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
+    hub = _hub(ctx)
+    name, _, text = rest.strip().partition(" ")
+    if not name:
+        raise UserError(t("missing_tool", ctx.locale))
+    from providers.hub import UnknownTool
+
+    try:
+        tool = hub.get(name)
+    except UnknownTool as e:
+        lines = [t("unknown_tool", ctx.locale, name=e.name)]
+        if e.hint:
+            lines.append(e.hint)
+        if e.suggestions:
+            lines.append(t("did_you_mean", ctx.locale, names=", ".join(f"`{s}`" for s in e.suggestions)))
+        lines.append(t("see_list", ctx.locale))
+        raise UserError("\n".join(lines)) from None
+    arguments = parse_arguments(text, tool.input_schema, ctx.locale)
+    problems = hub.validate(tool, arguments)
+    if problems:
+        raise UserError(t("invalid_arguments", ctx.locale, tool=tool.name,
+                          problems="\n".join(f"• {p}" for p in problems), usage=usage(tool.name, tool.input_schema)))
+    trusted = ctx.trigger in TRUSTED_TRIGGERS
+    if not tool.read_only:
+        if not trusted:
+            raise UserError(t("read_only_here", ctx.locale, tool=tool.name, trigger=ctx.trigger))
+        if ctx.requester not in hub.settings.operators():
+            raise UserError(t("operator_only", ctx.locale, tool=tool.name))
+        if not confirmed:
+            payload = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
+            return Reply(
+                sections=[Section(t("confirm", ctx.locale, tool=tool.name, arguments=json.dumps(arguments, ensure_ascii=False, indent=2)))],
+                buttons=[Button(t("confirm_button", ctx.locale, tool=tool.name), "mcp", f"call --confirm {tool.name} {payload}", style="danger")],
+                ephemeral=True,
+            )
+    result = await hub.call_tool(tool.name, arguments, read_only=not trusted)
+    footer = f"{result.provider} · {result.tool} · {result.elapsed_ms:.0f} ms"
+    if not result.ok:
+        return Reply.failure(t("call_failed", ctx.locale, tool=tool.name, code=result.error_code, message=result.error_message),
+                             footer=footer)
+    return Reply(sections=[Section(render(result.data, ctx.locale))], footer=footer, in_thread=True)
+
+
+def render(data: Any, locale: str = "en") -> str:
+    """Rows as an aligned table; anything else as indented JSON; both cut at MAX_OUTPUT characters."""
+    note = ""
+    if isinstance(data, dict) and isinstance(data.get("columns"), list) and isinstance(data.get("rows"), list):
+        body = _table(data["columns"], data["rows"])
+        note = f"\n_{data['note']}_" if data.get("note") else ""
+    else:
+        body = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2)
+    if len(body) > MAX_OUTPUT:
+        body = body[:MAX_OUTPUT] + "\n" + t("truncated", locale, n=MAX_OUTPUT)
+    return f"```\n{body}\n```{note}"
+
+
+def _table(columns: list[Any], rows: list[list[Any]]) -> str:
+    cells = [[str(c) for c in columns]] + [["NULL" if v is None else str(v) for v in r] for r in rows]
+    widths = [min(40, max(len(row[i]) for row in cells)) for i in range(len(columns))]
+    lines = [" | ".join(v[:40].ljust(w) for v, w in zip(row, widths)) for row in cells]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"
+
+
+COMMAND = Command(
+    name="mcp",
+    help="List MCP tools, or call one: /mcp call db.query sql=\"SELECT 1\"",
+    handler=mcp_command,
+    args=(
+        Arg("action", "list or call", choices=("list", "call")),
+        Arg("rest", "list: a filter; call: the tool name then key=value pairs or one JSON object", required=False, rest=True),
+    ),
+    options=(Option("confirm", "run a writing tool (sent by the confirmation button)", flag=True),),
+    long_help="Tools marked ✎ may change things: they need an operator (MCP_OPERATORS) and a confirmation click.",
+)

@@ -1,0 +1,141 @@
+"""/mcp end to end: Event → Execution → worker → hub → MCP server → Reply on the console, with the
+third-party mcp-server-time mounted over stdio from the MCP_SERVERS file and the db provider in-process."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleOutbound
+from bot.app import Bot, StartupError, open_bot
+from bot.ingest import Accepted
+from bot.storage.models import Status
+from commands.model import Conversation, Event
+
+TIME_SERVER = shutil.which("mcp-server-time", path=str(Path(sys.executable).parent))
+
+
+def event(text: str, user: str = "alice", trigger: str = "console") -> Event:
+    return Event(source="console", user=user, conversation=Conversation("console", "test"), text=text, trigger=trigger)
+
+
+async def run(bot: Bot, text: str, **kw: str) -> dict:
+    stop = asyncio.Event()
+    task = asyncio.create_task(bot.worker().run(stop))
+    try:
+        result = await bot.ingest.submit(event(text, **kw))
+        assert isinstance(result, Accepted), result
+        return await bot.store.wait_finished(result.execution_id, timeout=20)
+    finally:
+        stop.set()
+        await task
+
+
+@pytest.fixture
+async def mcp_bot(make_settings, db_url: str, console: ConsoleOutbound, tmp_path: Path) -> AsyncIterator[Bot]:
+    notes = tmp_path / "notes.db"
+    with sqlite3.connect(notes) as c:
+        c.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        c.executemany("INSERT INTO notes (body) VALUES (?)", [("alpha",), ("beta",)])
+    config = tmp_path / "mcp.toml"
+    config.write_text(f"""
+[[servers]]
+name = "time"
+command = "{TIME_SERVER}"
+args = ["--local-timezone", "Asia/Tokyo"]
+read_only = true
+
+[[servers]]
+name = "clock"          # the same server, not vouched for: its tools count as writing
+command = "{TIME_SERVER}"
+""")
+    settings = make_settings(
+        core={"database_url": db_url, "poll_interval": 0.05},
+        mcp={"mcp_servers": str(config), "mcp_db_url": f"sqlite:///{notes}", "mcp_operators": "root"},
+    )
+    async with open_bot(settings, outbounds=[console]) as bot:
+        yield bot
+
+
+async def test_calls_the_third_party_time_server_over_stdio(mcp_bot: Bot, transcript) -> None:
+    row = await run(mcp_bot, "/mcp call time.get_current_time timezone=Asia/Tokyo")
+    assert row["status"] == Status.COMPLETED, row
+    out = transcript.getvalue()
+    assert '"timezone": "Asia/Tokyo"' in out and "+09:00" in out and "time · time.get_current_time" in out
+
+
+async def test_json_arguments_and_a_result_table(mcp_bot: Bot, transcript) -> None:
+    row = await run(mcp_bot, '/mcp call db.query {"sql": "SELECT id, body FROM notes ORDER BY id"}')
+    assert row["status"] == Status.COMPLETED
+    out = transcript.getvalue()
+    assert "id | body" in out and "1  | alpha" in out and "(2 rows)" in out
+
+
+async def test_a_refused_query_says_why(mcp_bot: Bot, transcript) -> None:
+    row = await run(mcp_bot, '/mcp call db.query sql="DELETE FROM notes"')
+    assert row["status"] == Status.FAILED
+    assert "`db.query` failed (refused): only SELECT is allowed: found DELETE" in transcript.getvalue()
+
+
+async def test_unknown_tools_get_close_matches_and_bad_arguments_the_schema_error(mcp_bot: Bot, transcript) -> None:
+    await run(mcp_bot, "/mcp call time.get_curent_time timezone=UTC")
+    assert "Unknown MCP tool `time.get_curent_time`" in transcript.getvalue()
+    assert "`time.get_current_time`" in transcript.getvalue()
+    await run(mcp_bot, "/mcp call db.query limit=ten")
+    out = transcript.getvalue()
+    assert "Invalid arguments for `db.query`" in out and "'sql' is a required property" in out
+    assert "'ten' is not valid" in out or "'ten' is not of type" in out
+    assert "Usage: `db.query sql=<string>" in out
+    await run(mcp_bot, '/mcp call db.query sql="unbalanced')
+    assert "could not be split" in transcript.getvalue()
+
+
+async def test_list_and_status_show_the_servers(mcp_bot: Bot, transcript) -> None:
+    await run(mcp_bot, "/mcp list")
+    out = transcript.getvalue()
+    assert "`db.query`" in out and "`time.get_current_time`" in out and "✎ — " in out  # clock.* are writing
+    assert "shopify: not configured (set SHOPIFY_SHOP and SHOPIFY_TOKEN)" in out
+    await run(mcp_bot, "/status")
+    assert "MCP" in transcript.getvalue() and "time up (2 tools)" in transcript.getvalue()
+
+
+async def test_writing_tools_need_an_operator_a_confirmation_and_a_trusted_trigger(mcp_bot: Bot, transcript) -> None:
+    row = await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC")
+    assert row["status"] == Status.FAILED and "needs an operator" in transcript.getvalue()
+    await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC", user="root")
+    assert "[Run clock.get_current_time]" in transcript.getvalue() and '"timezone": "UTC"' in transcript.getvalue()
+    # the button's click comes back as this command line
+    row = await run(mcp_bot, '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}', user="root")
+    assert row["status"] == Status.COMPLETED and "+00:00" in transcript.getvalue()
+    row = await run(mcp_bot, '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}', user="root", trigger="github")
+    assert row["status"] == Status.FAILED and "read-only tools only" in transcript.getvalue()
+    row = await run(mcp_bot, "/mcp call time.get_current_time timezone=UTC", trigger="github")
+    assert row["status"] == Status.COMPLETED  # read-only tools are fine for untrusted triggers
+
+
+async def test_a_broken_servers_file_stops_start_up_with_one_line(make_settings, tmp_path: Path, console) -> None:
+    bad = tmp_path / "servers.toml"
+    bad.write_text('[[servers]]\nname = "Bad Name"\ncommand = "x"\n')
+    settings = make_settings(mcp={"mcp_servers": str(bad)})
+    with pytest.raises(StartupError, match=r"servers.toml: servers.0.name: String should match pattern"):
+        async with open_bot(settings, outbounds=[console]):
+            pass
+
+
+async def test_japanese_requests_get_japanese_errors(mcp_bot: Bot, transcript) -> None:
+    row = await run(mcp_bot, '/mcp call db.query sql="DELETE FROM notes -- 全部消す"')
+    assert row["status"] == Status.FAILED
+    assert "`db.query` が失敗しました（refused）: only SELECT is allowed: found DELETE" in transcript.getvalue()
+
+
+async def test_without_any_provider_the_bot_says_what_to_configure(bot: Bot, transcript) -> None:
+    assert bot.services.mcp is None  # nothing to mount: the mcp SDK is not even imported
+    row = await run(bot, "/mcp list")
+    assert row["status"] == Status.FAILED and "No MCP provider is configured: set MCP_DB_URL" in transcript.getvalue()
+    await run(bot, "/status")
+    assert "MCP        not configured" in transcript.getvalue()
