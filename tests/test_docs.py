@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.settings import _SECTIONS
+from bot.settings_doc import env_example, readme_with_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -13,7 +14,9 @@ def test_every_setting_is_in_the_readme_and_env_example() -> None:
     example = (ROOT / ".env.example").read_text()
     names = [name.upper() for cls in _SECTIONS.values() for name in cls.model_fields]
     missing = [n for n in names if f"`{n}`" not in readme or f"#{n}=" not in example]
-    assert not missing, f"undocumented settings: {missing}"
+    assert not missing, f"undocumented settings: {missing} (run: python -m bot.settings_doc)"
+    assert example == env_example(), "run: python -m bot.settings_doc"
+    assert readme == readme_with_table(readme), "run: python -m bot.settings_doc"
 
 
 def test_readme_opens_with_install_and_test_commands() -> None:
