@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from commands.model import Conversation, Reply
 
 if TYPE_CHECKING:
+    from commands.github.service import GitHubServices
     from commands.registry import Registry
     from pool.client import ChatClient
 
@@ -63,6 +64,7 @@ class Services:
     llm: ChatClient | None = None
     llm_hint: str = "set OPENAI_BASE_URL (and OPENAI_API_KEY) to a chat-completions endpoint"
     extra: dict[str, Any] = field(default_factory=dict)
+    github: GitHubServices | None = None
 
 
 @dataclass(slots=True)
