@@ -37,9 +37,9 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
             from bot.server import HttpServer
 
             server = await stack.enter_async_context(
-                HttpServer(build_http_app(bot), host, port, log_level=settings.core.log_level)
+                HttpServer(build_http_app(bot, bot.github.routes() if bot.github else ()), host, port, log_level=settings.core.log_level)
             )
-            log.info("HTTP on http://%s:%s (health, ready, metrics)", host, server.port)
+            log.info("HTTP on http://%s:%s (health, ready, metrics%s)", host, server.port, ", github" if bot.github else "")
         if worker:
             # `worker` serves the shared queue; a console also serves the rows pinned to its terminal
             w = bot.worker(shared=True, pinned=bot.instance if console else None)

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.adapters.github.settings import GitHubBotSettings
 from pool.settings import LLMSettings
 
 _CONFIG = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
@@ -141,6 +142,7 @@ class Settings:
     slack: SlackSettings
     discord: DiscordSettings
     github: GitHubSettings
+    github_bot: GitHubBotSettings
 
     def sections(self) -> dict[str, BaseSettings]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -152,6 +154,7 @@ _SECTIONS: dict[str, type[BaseSettings]] = {
     "slack": SlackSettings,
     "discord": DiscordSettings,
     "github": GitHubSettings,
+    "github_bot": GitHubBotSettings,
 }
 
 

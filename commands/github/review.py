@@ -9,6 +9,7 @@ from commands.context import Context
 from commands.errors import UserError
 from commands.github.diffs import fit
 from commands.github.findings import location, parse_review
+from commands.github.locks import KeyedLocks
 from commands.github.messages import t
 from commands.github.prompts import messages
 from commands.github.safety import fence
@@ -18,6 +19,7 @@ from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command
 
 MARKER = "<!-- chatops:review -->"
+_PR_LOCKS = KeyedLocks()  # one review of a PR at a time in this process
 
 
 def github_services(ctx: Context) -> GitHubServices:
@@ -37,6 +39,13 @@ class ReviewOutcome:
 async def run_review(
     ctx: Context, repo: str, number: int, *, inst: int | None = None, force: bool = False,
     save: bool = True, marker: str | None = MARKER,
+) -> ReviewOutcome:
+    async with _PR_LOCKS.hold(f"{repo.lower()}#{number}"):
+        return await _review(ctx, repo, number, inst=inst, force=force, save=save, marker=marker)
+
+
+async def _review(
+    ctx: Context, repo: str, number: int, *, inst: int | None, force: bool, save: bool, marker: str | None,
 ) -> ReviewOutcome:
     gh = github_services(ctx)
     owner, name = repo.split("/", 1)

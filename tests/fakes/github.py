@@ -297,3 +297,49 @@ class FakeGitHub:
         if "author" in request.query:
             items = [c for c in items if (c.get("author") or {}).get("login") == request.query["author"]]
         return self._paged(request, items)
+
+
+# -- signed deliveries of the shared fixtures ----------------------------------------------------------
+import json as _json
+import uuid as _uuid
+from pathlib import Path as _Path
+
+from githubkit.webhooks import sign as _sign  # an implementation independent of the bot's verifier
+
+FIXTURES = _Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github"
+SECRET = "It's a Secret to Everybody"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def fixture_names() -> list[str]:
+    return sorted(p.name for p in FIXTURES.glob("*.json") if p.name not in ("signatures.json", "headers.example.json"))
+
+
+def real_signature(name: str) -> str:
+    return _json.loads((FIXTURES / "signatures.json").read_text())["files"][name]["X-Hub-Signature-256"]
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return _sign(secret, body)
+
+
+def event_of(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def unwrapped(name: str) -> bytes:
+    """The webhook body inside a Probot-wrapped capture ({"event","name","payload"})."""
+    return _json.dumps(_json.loads(fixture(name))["payload"]).encode()
+
+
+def headers(event: str, body: bytes, *, delivery: str | None = None, signature: str | None = None) -> dict[str, str]:
+    return {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(_uuid.uuid4()),
+        "X-Hub-Signature-256": signature if signature is not None else sign(body),
+        "Content-Type": "application/json",
+        "User-Agent": "GitHub-Hookshot/test",
+    }
