@@ -68,7 +68,8 @@ def fit(diff: str, max_tokens: int) -> FittedDiff:
             continue
         if len(f.text) > budget:
             approx = len(f.text) // CHARS_PER_TOKEN
-            out.omitted.append((f.path, f"too large for the review budget (~{approx} tokens)"))
+            why = "too large for the review budget" if len(f.text) > max_tokens * CHARS_PER_TOKEN else "review budget used up"
+            out.omitted.append((f.path, f"{why} (~{approx} tokens)"))
             continue
         budget -= len(f.text)
         parts.append(f.text)
