@@ -1,6 +1,6 @@
 """Webhook payload → jobs for the worker: a dispatch table on (event, action) whose default is "ignore".
 
-Reads only what routing and the handlers need from the parsed JSON (no strict model validation on the
+Reads only what routing and the handlers need (`envelope.decode`: no strict model validation on the
 request path); the raw body is kept byte-exact in the delivery row for audit.
 """
 from __future__ import annotations
@@ -122,7 +122,7 @@ def issue_comment(p: Payload, cfg: InboundConfig) -> list[Job] | Ignored:
     if cfg.handle is None or not mentions(body, cfg.handle):
         return Ignored("the bot is not mentioned")
     n = int(issue["number"])
-    args = {"repo": repo, "number": n, "installation": _inst(p), "is_pr": "pull_request" in issue,
+    args = {"repo": repo, "number": n, "installation": _inst(p), "is_pr": bool(issue.get("pull_request")),
             "comment_id": comment.get("id"), "asker": _login(comment.get("user")), "question": body[:8000]}
     return [Job("github-reply", _thread(repo, n), args, f"mention in {repo}#{n}")]
 
