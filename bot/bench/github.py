@@ -39,7 +39,7 @@ def payload() -> bytes:
 
 
 # -- the server (child process) --------------------------------------------------------------------------
-async def _serve(db_url: str) -> None:
+async def _serve(db_url: str, keep_bodies: bool) -> None:
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
@@ -50,7 +50,7 @@ async def _serve(db_url: str) -> None:
     from bot.settings import load_settings
 
     settings = load_settings(None, core={"database_url": db_url, "log_level": "WARNING"},
-                             github={"github_webhook_secret": SECRET})
+                             github={"github_webhook_secret": SECRET}, github_bot={"github_keep_bodies": keep_bodies})
 
     async def bare(request: Request) -> Response:
         await request.body()
@@ -113,6 +113,7 @@ def _cpu(pid: int) -> float:
 
 async def _phase(pid: int, port: int, path: str, body: bytes, seconds: float, concurrency: int, cap: int, tag: str) -> dict[str, Any]:
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    tag = f"{tag}-{os.urandom(3).hex()}"  # delivery ids unique across runs on one database
     latencies: list[float] = []
     acked: list[str] = []
     statuses: dict[int, int] = {}
@@ -153,7 +154,7 @@ async def _lost(db_url: str, acked: list[str]) -> tuple[int, int]:
         await engine.dispose()
 
 
-async def _one(db_url: str, n: int | None) -> dict[str, Any]:
+async def _one(db_url: str, n: int | None, keep_bodies: bool = True) -> dict[str, Any]:
     import httptools  # noqa: F401  (stated in the result: uvicorn picks httptools when it is installed)
     import starlette
     import uvicorn
@@ -161,7 +162,7 @@ async def _one(db_url: str, n: int | None) -> dict[str, Any]:
     seconds = float(os.environ.get("CHATOPS_BENCH_SECONDS", "10"))
     concurrency = int(os.environ.get("CHATOPS_BENCH_CONCURRENCY", "50"))
     cap = n or 200_000
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.bench.github", "--serve", db_url,
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.bench.github", "--serve", db_url, "bodies" if keep_bodies else "no-bodies",
                                                 stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     try:
@@ -179,8 +180,10 @@ async def _one(db_url: str, n: int | None) -> dict[str, Any]:
     lost, rows = await _lost(db_url, hook["acked"])
     for phase in (bare, hook):
         phase.pop("acked")
+    loop = "uvloop" if os.environ.get("CHATOPS_BENCH_LOOP") == "uvloop" else "asyncio"
     return {
-        "server_stack": f"uvicorn {uvicorn.__version__} (httptools, asyncio loop, 1 process) + Starlette {starlette.__version__}",
+        "server_stack": f"uvicorn {uvicorn.__version__} (httptools, {loop} loop, 1 process) + Starlette {starlette.__version__}",
+        "raw_bodies_kept": keep_bodies,
         "body_bytes": len(body), "concurrency": concurrency, "seconds_per_phase": seconds,
         "bare": bare, "webhook": hook,
         "efficiency_vs_bare": round(hook["throughput_per_s"] / max(1e-9, bare["throughput_per_s"]), 3),
@@ -200,8 +203,18 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
             name = backend_name(engine)
             await engine.dispose()
             results[name] = await _one(url, n)
+            if os.environ.get("CHATOPS_BENCH_BODIES_OFF", "1") == "1":  # the same run with GITHUB_KEEP_BODIES=false
+                results[f"{name}_without_bodies"] = await _one(url.replace(".db", "-nb.db") if name == "sqlite" else url, n, keep_bodies=False)
     return results
 
 
-if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--serve":
-    asyncio.run(_serve(sys.argv[2]))
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "--serve":
+    # the same loop as `chatops run` (asyncio) unless CHATOPS_BENCH_LOOP=uvloop asks for uvloop
+    runner = asyncio.run
+    if os.environ.get("CHATOPS_BENCH_LOOP") == "uvloop":
+        import uvloop
+
+        runner = uvloop.run
+    if os.environ.get("CHATOPS_BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["CHATOPS_BENCH_SWITCH"]))
+    runner(_serve(sys.argv[2], sys.argv[3] == "bodies"))

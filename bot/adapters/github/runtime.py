@@ -89,7 +89,8 @@ async def open_github(settings: Settings, engine: AsyncEngine) -> AsyncIterator[
     batcher: GroupCommit[IncomingDelivery, str] = GroupCommit(flush, max_batch=500)
     secret = gs.github_webhook_secret.get_secret_value() if gs.github_webhook_secret else None
     receiver = WebhookReceiver(secret, batcher, config, allowed_repos=gs.github_allowed_repos,
-                               max_bytes=gb.github_max_body_bytes, max_attempts=settings.core.max_attempts)
+                               max_bytes=gb.github_max_body_bytes, max_attempts=settings.core.max_attempts,
+                               keep_bodies=gb.github_keep_bodies)
     runtime = GitHubRuntime(store, batcher, receiver, client, outbound, services)
     try:
         yield runtime

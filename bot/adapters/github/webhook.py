@@ -13,8 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
+
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from bot import metrics
 from bot.adapters.github.envelope import DecodeError, decode
@@ -51,9 +53,16 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+_COUNTERS: dict[tuple[str, str], Any] = {}
+_encode = msgspec.json.Encoder().encode
+
+
 def _answer(event: str, outcome: str, status: int, **body: Any) -> Response:
-    metrics.GITHUB_WEBHOOKS.labels(event, outcome).inc()
-    return JSONResponse({"outcome": outcome, **body}, status_code=status)
+    counter = _COUNTERS.get((event, outcome))
+    if counter is None:  # label lookups cost more than the increment: keep the children
+        counter = _COUNTERS[(event, outcome)] = metrics.GITHUB_WEBHOOKS.labels(event, outcome)
+    counter.inc()
+    return Response(_encode({"outcome": outcome, **body}), status_code=status, media_type="application/json")
 
 
 class WebhookReceiver:
@@ -66,11 +75,12 @@ class WebhookReceiver:
         allowed_repos: str | None = None,
         max_bytes: int = 25 * 1024 * 1024,
         max_attempts: int = 3,
+        keep_bodies: bool = True,
     ) -> None:
         self._secret = secret.encode() if secret else None
         self._batcher, self._config = batcher, config
         self._allowed = {r.strip().lower() for r in (allowed_repos or "").split(",") if r.strip()}
-        self.max_bytes, self.max_attempts = max_bytes, max_attempts
+        self.max_bytes, self.max_attempts, self.keep_bodies = max_bytes, max_attempts, keep_bodies
 
     async def endpoint(self, request: Request) -> Response:
         event = request.headers.get("x-github-event", "")
@@ -116,7 +126,7 @@ class WebhookReceiver:
             )
             for i, job in enumerate(result)
         ]
-        incoming = IncomingDelivery(delivery, event, action, repo or None, body.decode("utf-8", "replace"), executions)
+        incoming = IncomingDelivery(delivery, event, action, repo or None, body.decode("utf-8", "replace") if self.keep_bodies else "", executions)
         try:
             outcome = await self._batcher.submit(incoming)
         except Exception:
