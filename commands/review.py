@@ -6,7 +6,7 @@ import re
 from commands.context import Context
 from commands.errors import UserError
 from commands.github.messages import t
-from commands.github.review import MARKER, github_services, run_review
+from commands.github.review import MARKER, github_errors, github_services, run_review
 from commands.model import Conversation, Reply
 from commands.registry import Arg, Args, Command, Option
 
@@ -43,7 +43,7 @@ async def review_command(ctx: Context, args: Args) -> Reply:
 COMMAND = Command(
     name="review",
     help="Review a pull request with the LLM (same review as the webhook).",
-    handler=review_command,
+    handler=github_errors(review_command),
     args=(Arg("pr", "pull request URL (https://github.com/owner/repo/pull/123) or owner/repo#123"),),
     options=(Option("post", "also post (or update) the review comment on the pull request", flag=True),),
 )

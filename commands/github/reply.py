@@ -5,7 +5,7 @@ from commands.context import Context
 from commands.errors import UserError
 from commands.github.diffs import fit
 from commands.github.prompts import messages
-from commands.github.review import github_services
+from commands.github.review import github_errors, github_services
 from commands.github.safety import fence, neutralize
 from commands.messages import t as common_t
 from commands.model import Reply
@@ -56,6 +56,6 @@ async def github_reply(ctx: Context, args: Args) -> Reply:
 
 
 COMMAND = Command(
-    name="github-reply", help="Answer an @mention in a GitHub thread (webhook).", handler=github_reply,
+    name="github-reply", help="Answer an @mention in a GitHub thread (webhook).", handler=github_errors(github_reply),
     hidden=True, priority=GITHUB,
 )

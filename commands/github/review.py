@@ -2,6 +2,7 @@
 budgeted, rendered as ONE comment found again by its hidden marker."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,24 @@ from commands.github.safety import fence
 from commands.github.service import GitHubServices
 from commands.messages import t as common_t
 from commands.model import Reply, Section
-from commands.registry import GITHUB, Args, Command
+from commands.registry import GITHUB, Args, Command, Handler
+from providers.github.errors import GitHubError
 
 MARKER = "<!-- chatops:review -->"
 _PR_LOCKS = KeyedLocks()  # one review of a PR at a time in this process
+
+
+def github_errors(handler: Handler) -> Handler:
+    """GitHub failures reach the user as one clear line (a UserError), not as an internal error."""
+
+    @functools.wraps(handler)
+    async def wrapped(ctx: Context, args: Args) -> Reply:
+        try:
+            return await handler(ctx, args)
+        except GitHubError as e:
+            raise UserError(t("github_failed", ctx.locale, error=e.message)) from None
+
+    return wrapped
 
 
 def github_services(ctx: Context) -> GitHubServices:
@@ -130,6 +145,6 @@ async def github_review(ctx: Context, args: Args) -> Reply:
 
 
 COMMAND = Command(
-    name="github-review", help="Review a pull request (GitHub webhook).", handler=github_review,
+    name="github-review", help="Review a pull request (GitHub webhook).", handler=github_errors(github_review),
     hidden=True, priority=GITHUB,
 )

@@ -9,7 +9,7 @@ from commands.errors import UserError
 from commands.github.findings import parse_json
 from commands.github.messages import t
 from commands.github.prompts import messages
-from commands.github.review import github_services
+from commands.github.review import github_errors, github_services
 from commands.github.safety import fence, neutralize
 from commands.messages import t as common_t
 from commands.model import Reply, Section
@@ -68,6 +68,6 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
 
 
 COMMAND = Command(
-    name="github-triage", help="Triage a new issue (GitHub webhook).", handler=github_triage,
+    name="github-triage", help="Triage a new issue (GitHub webhook).", handler=github_errors(github_triage),
     hidden=True, priority=GITHUB,
 )

@@ -214,3 +214,16 @@ async def test_review_from_chat_shows_the_review_and_post_upserts_one_comment(
     assert len(fake_github.bot_comments(HELLO, 2)) == 1
     bad = await gh_bot.ingest.submit(Event("console", "alice", Conversation("console", "t"), "/review"))
     assert not isinstance(bad, Accepted)
+
+
+async def test_a_github_failure_is_recorded_not_posted_and_explained_in_chat(gh_bot: Bot, fake_github: FakeGitHub, transcript) -> None:
+    del fake_github.repos[HELLO].pulls[2]  # the PR vanished (or the App lost access)
+    async with client_for(gh_bot) as client, running_worker(gh_bot):
+        await deliver(client, "pull_request", fixture("pull_request.opened.json"))
+        await settle(gh_bot)
+        accepted = await gh_bot.ingest.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
+        row = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
+    rows = await executions(gh_bot)
+    assert rows[0]["status"] == "FAILED" and "not found" in rows[0]["error"]
+    assert fake_github.bot_comments(HELLO, 2) == []
+    assert row["status"] == "FAILED" and "GitHub request failed: GET /repos/Codertocat/Hello-World/pulls/2: not found" in transcript.getvalue()

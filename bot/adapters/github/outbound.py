@@ -8,12 +8,14 @@ new push never leaves two copies. Only comments written by the bot's own login c
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 
 from commands.github.locks import KeyedLocks
 from commands.model import Conversation, Reply
 from providers.github.client import GitHubClient
 
+log = logging.getLogger("chatops.github")
 _MARKER = re.compile(r"<!-- chatops:[\w:.-]+ -->")
 MAX_COMMENT = 65000  # GitHub refuses comment bodies over 65,536 characters
 
@@ -71,6 +73,11 @@ class GitHubOutbound:
 
     async def post(self, conversation: Conversation, reply: Reply, *, final: bool = True) -> str | None:
         owner, repo, number = self._where(conversation)
+        if reply.error:
+            # a failed automatic review/triage is not news for the PR's readers: it stays on the
+            # Execution row (error, logs) and in /status; nothing is posted into the thread
+            log.warning("not posting a failure into %s: %s", conversation, reply.plain_text()[:300])
+            return None
         body = render_markdown(reply)
         marker = _MARKER.search(body)
         if marker:
