@@ -19,6 +19,7 @@ from bot.routing import parse_targets
 from bot.storage.batch import GroupCommit
 from bot.storage.github import STORED, GitHubStore, IncomingDelivery
 from commands.github.service import GitHubServices
+from commands.model import Conversation
 from providers.github.client import GitHubClient
 from providers.github.reader import GitHubReader
 
@@ -48,7 +49,7 @@ class GitHubRuntime:
         self.listeners.append(callback)
 
 
-def default_targets(settings: Settings) -> tuple:  # type: ignore[type-arg]
+def default_targets(settings: Settings) -> tuple[Conversation, ...]:
     core = settings.core
     return tuple(parse_targets(core.report_channel or core.alert_channel or "console"))
 
