@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Outbound, Outbounds
+from bot.adapters.github.runtime import GitHubRuntime, open_github
 from bot.ingest import Ingest
 from bot.settings import Settings
 from bot.status import BotStatus
@@ -44,6 +45,7 @@ class Bot:
     outbounds: Outbounds
     ingest: Ingest
     instance: str
+    github: GitHubRuntime | None = None
 
     def worker(self, *, shared: bool = True, pinned: str | None = None, concurrency: int | None = None) -> Worker:
         core = self.settings.core
@@ -86,6 +88,7 @@ async def open_bot(
         stack.push_async_callback(engine.dispose)
         await prepare_database(engine, settings.core.database_url, migrate=migrate)
         store = Store(engine)
+        stack.push_async_callback(store.aclose)
 
         llm = build_chat_client(settings.llm)
         if llm is not None:
@@ -103,15 +106,23 @@ async def open_bot(
             except ConfigFileError as e:
                 raise StartupError(str(e)) from None
 
+        github = await stack.enter_async_context(open_github(settings, engine))
+
         registry = Registry(default_commands())
-        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub)
+        services = Services(
+            registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub,
+            github=github.services if github else None,
+        )
         bot = Bot(
             settings=settings,
             store=store,
             registry=registry,
             services=services,
-            outbounds=Outbounds(list(outbounds)),
+            outbounds=Outbounds([*outbounds, *(github.outbounds() if github else [])]),
             ingest=Ingest(store, registry, max_attempts=settings.core.max_attempts),
             instance=new_instance_id(),
+            github=github,
         )
+        if github:
+            github.on_stored(bot.ingest.notify)
         yield bot

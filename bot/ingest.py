@@ -34,6 +34,11 @@ class Ingest:
     def on_enqueued(self, callback: Callable[[], None]) -> None:
         self._listeners.append(callback)
 
+    def notify(self) -> None:
+        """Wake the in-process workers after rows were stored by another path (e.g. the GitHub webhook)."""
+        for callback in self._listeners:
+            callback()
+
     async def submit(
         self, event: Event, *, affinity: str | None = None, idempotency_key: str | None = None
     ) -> Accepted | Rejected:
@@ -61,6 +66,5 @@ class Ingest:
                 max_attempts=self.max_attempts,
             )
         )
-        for notify in self._listeners:
-            notify()
+        self.notify()
         return Accepted(execution_id, cmd.name)

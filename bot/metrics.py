@@ -13,3 +13,8 @@ EXECUTION_SECONDS = Histogram(
 QUEUE_DEPTH = Gauge("chatops_queue_depth", "PENDING executions seen at the last poll")
 RUNNING = Gauge("chatops_executions_running", "Executions running in this process")
 DELIVERY_FAILURES = Counter("chatops_delivery_failures_total", "Replies that could not be delivered", ["platform"])
+GITHUB_WEBHOOKS = Counter(
+    "chatops_github_webhooks_total",
+    "GitHub webhook deliveries by event and outcome (stored, duplicate, ignored, not_allowed, rejected reasons)",
+    ["event", "outcome"],
+)

@@ -36,13 +36,14 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
             from bot.http import build_http_app
             from bot.server import HttpServer
 
+            routes = bot.github.routes() if bot.github else ()
             try:
                 server = await stack.enter_async_context(
-                    HttpServer(build_http_app(bot), host, port, log_level=settings.core.log_level)
+                    HttpServer(build_http_app(bot, routes), host, port, log_level=settings.core.log_level)
                 )
             except OSError as e:
                 raise StartupError(str(e)) from None
-            log.info("HTTP on http://%s:%s (health, ready, metrics)", host, server.port)
+            log.info("HTTP on http://%s:%s (health, ready, metrics%s)", host, server.port, ", github" if bot.github else "")
         if worker:
             # `worker` serves the shared queue; a console also serves the rows pinned to its terminal
             w = bot.worker(shared=True, pinned=bot.instance if console else None)

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.adapters.github.settings import GitHubBotSettings
 from pool.settings import LLMSettings
 from providers.settings import MCPSettings
 
@@ -143,6 +144,7 @@ class Settings:
     discord: DiscordSettings
     github: GitHubSettings
     mcp: MCPSettings
+    github_bot: GitHubBotSettings
 
     def sections(self) -> dict[str, BaseSettings]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -155,6 +157,7 @@ _SECTIONS: dict[str, type[BaseSettings]] = {
     "discord": DiscordSettings,
     "github": GitHubSettings,
     "mcp": MCPSettings,
+    "github_bot": GitHubBotSettings,
 }
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from commands.model import Conversation, Reply
 
 if TYPE_CHECKING:
+    from commands.github.service import GitHubServices
     from commands.registry import Registry
     from pool.client import ChatClient
     from providers.hub import Hub
@@ -65,6 +66,7 @@ class Services:
     llm_hint: str = "set OPENAI_BASE_URL (and OPENAI_API_KEY) to a chat-completions endpoint"
     extra: dict[str, Any] = field(default_factory=dict)
     mcp: Hub | None = None
+    github: GitHubServices | None = None
 
 
 @dataclass(slots=True)

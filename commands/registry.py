@@ -96,7 +96,7 @@ def parse_args(cmd: Command, text: str) -> Args:
     positionals = list(cmd.args)
     pos = 0
     text = text.strip()
-    while pos < len(text) and positionals:
+    while pos < len(text):  # options may also follow the last positional ("/review <url> --post")
         m = _TOKEN.match(text, pos)
         if m is None:  # only whitespace left
             pos += 1
@@ -121,6 +121,8 @@ def parse_args(cmd: Command, text: str) -> Args:
             values[name] = next(g for g in nxt.groups() if g is not None)
             pos = _skip_space(text, nxt.end())
             continue
+        if not positionals:
+            break
         arg = positionals.pop(0)
         if arg.rest:
             values[arg.name] = text[pos:].strip()

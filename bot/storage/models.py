@@ -71,3 +71,31 @@ class Delivery(SQLModel, table=True):
     platform: str = Field(max_length=32)
     message_ref: str | None = Field(default=None, max_length=255)
     created_at: float = 0.0
+
+
+class GitHubDelivery(SQLModel, table=True):
+    """A webhook delivery already stored (dedupe on X-GitHub-Delivery), with its body byte-exact for audit."""
+
+    __tablename__ = "github_delivery"
+
+    delivery_id: str = Field(primary_key=True, max_length=64)
+    event: str = Field(max_length=64)
+    action: str | None = Field(default=None, max_length=64)
+    repo: str | None = Field(default=None, max_length=255)
+    executions: int = 0
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    received_at: float = 0.0
+
+
+class GitHubReview(SQLModel, table=True):
+    """Review state of one PR: the head SHA last reviewed and the findings already raised on it."""
+
+    __tablename__ = "github_review"
+
+    repo: str = Field(primary_key=True, max_length=255)
+    number: int = Field(primary_key=True)
+    head_sha: str | None = Field(default=None, max_length=64)
+    findings: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    notes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rounds: int = 0
+    updated_at: float = 0.0

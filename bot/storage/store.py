@@ -71,6 +71,11 @@ class Store:
         self._enqueues: GroupCommit[NewExecution, int] = GroupCommit(self._enqueue_batch)
         self._finishes: GroupCommit[_Finish, bool] = GroupCommit(self._finish_batch)
 
+    async def aclose(self) -> None:
+        """Commit what the group-commit queues still hold, then stop their flushers."""
+        await self._enqueues.aclose()
+        await self._finishes.aclose()
+
     @contextlib.asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
         lock = self._write_lock or contextlib.nullcontext()

@@ -1,0 +1,1 @@
+"""The GitHub edge: webhook receiver (inbound), issue-comment adapter (outbound), and their assembly."""

@@ -1,0 +1,60 @@
+"""Settings of the GitHub edge (webhook, routing, handler budgets); credentials stay in `GitHubSettings`."""
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from commands.model import Conversation
+
+
+def parse_routes(value: str | None) -> dict[str, list[Conversation]]:
+    """`org/repo=slack:C1;org/other=discord:2,console` → {'org/repo': [...]}; `*` is every other repo."""
+    from bot.routing import parse_targets
+
+    routes: dict[str, list[Conversation]] = {}
+    for entry in (value or "").split(";"):
+        entry = entry.strip()
+        if not entry:
+            continue
+        repo, eq, targets = entry.partition("=")
+        repo = repo.strip().lower()
+        if not eq or not repo or (repo != "*" and repo.count("/") != 1):
+            raise ValueError(f"GITHUB_ROUTES: {entry!r} is not owner/repo=targets (e.g. org/repo=slack:C0123)")
+        routes[repo] = parse_targets(targets, "GITHUB_ROUTES")
+    return routes
+
+
+class GitHubBotSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    github_bot_handle: str | None = Field(
+        None, description="@handle that makes the bot answer in issue/PR comments (default: the App's or token's login)"
+    )
+    github_routes: str | None = Field(
+        None, description="Where notifications of each repository go: org/repo=slack:C1;org/other=discord:2;*=console"
+    )
+    github_review_label: str = Field("bot:review", description="Adding this label to a PR asks for a review (to an issue: a triage)")
+    github_review_max_tokens: int = Field(12000, ge=500, description="Token budget for the diff in one review prompt")
+    github_max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="Largest webhook body accepted (GitHub caps at 25 MB)")
+    github_keep_bodies: bool = Field(
+        True, description="Keep the raw body of each stored webhook delivery in the database for audit (~28 KB per PR event)"
+    )
+    github_rate_limit_max_wait: float = Field(
+        60.0, ge=0, description="Longest wait for a GitHub rate limit to reset before the call fails"
+    )
+
+    @field_validator("github_bot_handle", "github_routes", mode="before")
+    @classmethod
+    def _blank(cls, v: object) -> object:
+        return None if v == "" else v
+
+    @field_validator("github_bot_handle")
+    @classmethod
+    def _handle(cls, v: str | None) -> str | None:
+        return v.strip().lstrip("@") or None if v else None
+
+    @field_validator("github_routes")
+    @classmethod
+    def _routes(cls, v: str | None) -> str | None:
+        parse_routes(v)
+        return v

@@ -1,0 +1,137 @@
+"""`POST /github/webhook`: verify, parse, dedupe, store, then acknowledge; the worker does the rest.
+
+Order of checks: size (413) → signature over the raw body (401, nothing stored, reason logged without
+the secret) → JSON (400) → ping (200) → allowed repositories (202 ignored) → translation (202 ignored
+for events that need nothing) → group commit of the delivery row and its executions (202), or 200 for
+a delivery id already stored. Stored means committed: the answer is sent only after the commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from bot import metrics
+from bot.adapters.github.envelope import DecodeError, decode
+from bot.adapters.github.inbound import Ignored, InboundConfig, translate
+from bot.storage.batch import GroupCommit
+from bot.storage.github import DUPLICATE, IncomingDelivery
+from bot.storage.store import NewExecution
+from commands.registry import GITHUB
+
+log = logging.getLogger("chatops.github.webhook")
+
+
+def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header)
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():  # a lying or absent Content-Length is caught here
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_COUNTERS: dict[tuple[str, str], Any] = {}
+_encode = msgspec.json.Encoder().encode
+
+
+def _answer(event: str, outcome: str, status: int, **body: Any) -> Response:
+    counter = _COUNTERS.get((event, outcome))
+    if counter is None:  # label lookups cost more than the increment: keep the children
+        counter = _COUNTERS[(event, outcome)] = metrics.GITHUB_WEBHOOKS.labels(event, outcome)
+    counter.inc()
+    return Response(_encode({"outcome": outcome, **body}), status_code=status, media_type="application/json")
+
+
+class WebhookReceiver:
+    def __init__(
+        self,
+        secret: str | None,
+        batcher: GroupCommit[IncomingDelivery, str],
+        config: Callable[[str], Awaitable[InboundConfig]],
+        *,
+        allowed_repos: str | None = None,
+        max_bytes: int = 25 * 1024 * 1024,
+        max_attempts: int = 3,
+        keep_bodies: bool = True,
+    ) -> None:
+        self._secret = secret.encode() if secret else None
+        self._batcher, self._config = batcher, config
+        self._allowed = {r.strip().lower() for r in (allowed_repos or "").split(",") if r.strip()}
+        self.max_bytes, self.max_attempts, self.keep_bodies = max_bytes, max_attempts, keep_bodies
+
+    async def endpoint(self, request: Request) -> Response:
+        event = request.headers.get("x-github-event", "")
+        delivery = request.headers.get("x-github-delivery", "")
+        label = event if event.isidentifier() and len(event) < 40 else "invalid"
+        if self._secret is None:
+            log.error("webhook delivery %s refused: GITHUB_WEBHOOK_SECRET is not set", delivery)
+            return _answer(label, "not_configured", 503, error="GITHUB_WEBHOOK_SECRET is not set")
+        try:
+            body = await read_limited(request, self.max_bytes)
+        except TooLarge:
+            log.warning("webhook delivery %s refused: body larger than %d bytes", delivery, self.max_bytes)
+            return _answer(label, "too_large", 413, error=f"body larger than {self.max_bytes} bytes")
+        except ClientDisconnect:
+            return Response(status_code=400)
+        signature = request.headers.get("x-hub-signature-256")
+        if not signature_ok(self._secret, body, signature):
+            reason = "missing X-Hub-Signature-256" if not signature else "X-Hub-Signature-256 does not match the body"
+            log.warning("webhook delivery %s (%s) refused: %s", delivery, event, reason)
+            return _answer(label, "bad_signature", 401, error=reason)
+        if not event or not delivery:
+            return _answer(label, "malformed", 400, error="missing X-GitHub-Event or X-GitHub-Delivery header")
+        try:
+            payload = decode(body)
+        except DecodeError as e:
+            return _answer(label, "malformed", 400, error=f"body is not a webhook JSON object: {e}")
+        if event == "ping":
+            return _answer(label, "ping", 200, zen=payload.get("zen"))
+        repo = str((payload.get("repository") or {}).get("full_name") or "")
+        if self._allowed and repo.lower() not in self._allowed:
+            return _answer(label, "not_allowed", 202, ignored=f"repository {repo or '(none)'} is not in GITHUB_ALLOWED_REPOS")
+        result = translate(event, payload, await self._config(event))
+        if isinstance(result, Ignored):
+            return _answer(label, "ignored", 202, ignored=result.reason)
+        sender = str((payload.get("sender") or {}).get("login") or "")
+        action = payload.get("action") if isinstance(payload.get("action"), str) else None
+        raw = {"github_delivery": delivery, "event": event, "action": action}
+        executions = [
+            NewExecution(
+                kind=job.kind, trigger="github", source="github", requester=sender, conversation={"platform": job.conversation.platform, "channel": job.conversation.channel, "thread": job.conversation.thread},
+                text=job.text, args=job.args, priority=GITHUB, idempotency_key=f"gh:{delivery}:{i}", raw=raw,
+                max_attempts=self.max_attempts,
+            )
+            for i, job in enumerate(result)
+        ]
+        incoming = IncomingDelivery(delivery, event, action, repo or None, body.decode("utf-8", "replace") if self.keep_bodies else "", executions)
+        try:
+            outcome = await self._batcher.submit(incoming)
+        except Exception:
+            log.exception("webhook delivery %s could not be stored", delivery)
+            return _answer(label, "store_failed", 503, error="could not store the delivery; redeliver it")
+        if outcome == DUPLICATE:
+            return _answer(label, "duplicate", 200, duplicate=delivery)
+        return _answer(label, "stored", 202, executions=len(executions))

@@ -1,0 +1,1 @@
+"""GitHub event handlers (review, triage, mention reply, notifications), shared with `/review`."""

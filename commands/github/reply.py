@@ -1,0 +1,61 @@
+"""A reply to an `@<bot>` mention in an issue or PR conversation, using the thread (and the diff)."""
+from __future__ import annotations
+
+from commands.context import Context
+from commands.errors import UserError
+from commands.github.diffs import fit
+from commands.github.prompts import messages
+from commands.github.review import github_errors, github_services
+from commands.github.safety import fence, neutralize
+from commands.messages import t as common_t
+from commands.model import Reply
+from commands.registry import GITHUB, Args, Command
+
+
+def marker(comment_id: object) -> str:
+    # one reply per mentioning comment: a retried execution edits it instead of posting again
+    return f"<!-- chatops:reply:{comment_id} -->"
+
+
+async def github_reply(ctx: Context, args: Args) -> Reply:
+    gh = github_services(ctx)
+    repo, number, inst = args["repo"], int(args["number"]), args.get("installation")
+    owner, name = repo.split("/", 1)
+    is_pr = bool(args.get("is_pr"))
+    issue = await gh.reader.get_issue(owner, name, number, inst)
+    comments = await gh.reader.comments(owner, name, number, per_page=20, inst=inst)
+    budget = gh.context_max_tokens * 4
+    thread = []
+    for c in reversed(comments):  # newest first until the budget is used, then back to oldest first
+        if c.get("id") == args.get("comment_id"):
+            continue
+        line = f"@{c.get('user')}: {c.get('body', '')[:2000]}"
+        if budget - len(line) < 0:
+            break
+        budget -= len(line)
+        thread.append(line)
+    thread.reverse()
+    diff_section = ""
+    if is_pr:
+        fitted = fit(await gh.reader.pull_diff(owner, name, number, inst), gh.review_max_tokens // 2)
+        omitted = "".join(f"\n(omitted: {p}: {r})" for p, r in fitted.omitted)
+        diff_section = f"\nDiff of the pull request:\n{fence('diff', fitted.text + omitted)}\n"
+    llm = ctx.services.llm
+    if llm is None:
+        raise UserError(common_t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+    result = await llm.complete(messages(
+        "reply", kind="pull request" if is_pr else "issue", kind_title="Pull request" if is_pr else "Issue",
+        repo=repo, number=number, title=fence("title", issue.get("title") or ""),
+        body=fence("description", (issue.get("body") or "")[:4000]), comments=fence("comments", "\n\n".join(thread) or "(none)"),
+        diff_section=diff_section, asker=args.get("asker") or "someone", question=fence("question", args.get("question") or ""),
+    ))
+    ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
+    asker = args.get("asker")
+    prefix = f"@{asker} " if asker else ""  # the one mention the bot makes: the person who asked
+    return Reply.text(prefix + (neutralize(result.text.strip()) or "(empty answer)"), footer=marker(args.get("comment_id")))
+
+
+COMMAND = Command(
+    name="github-reply", help="Answer an @mention in a GitHub thread (webhook).", handler=github_errors(github_reply),
+    hidden=True, priority=GITHUB,
+)

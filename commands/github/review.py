@@ -1,0 +1,150 @@
+"""The PR review shared by the webhook handler and `/review`: full or incremental, deduplicated,
+budgeted, rendered as ONE comment found again by its hidden marker."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from commands.context import Context
+from commands.errors import UserError
+from commands.github.diffs import fit
+from commands.github.findings import location, parse_review
+from commands.github.locks import KeyedLocks
+from commands.github.messages import t
+from commands.github.prompts import messages
+from commands.github.safety import fence
+from commands.github.service import GitHubServices
+from commands.messages import t as common_t
+from commands.model import Reply, Section
+from commands.registry import GITHUB, Args, Command, Handler
+from providers.github.errors import GitHubError
+
+MARKER = "<!-- chatops:review -->"
+_PR_LOCKS = KeyedLocks()  # one review of a PR at a time in this process
+
+
+def github_errors(handler: Handler) -> Handler:
+    """GitHub failures reach the user as one clear line (a UserError), not as an internal error."""
+
+    @functools.wraps(handler)
+    async def wrapped(ctx: Context, args: Args) -> Reply:
+        try:
+            return await handler(ctx, args)
+        except GitHubError as e:
+            raise UserError(t("github_failed", ctx.locale, error=e.message)) from None
+
+    return wrapped
+
+
+def github_services(ctx: Context) -> GitHubServices:
+    gh = ctx.services.github
+    if gh is None:
+        raise UserError(t("no_github", ctx.locale))
+    return gh
+
+
+@dataclass(slots=True)
+class ReviewOutcome:
+    reply: Reply
+    head_sha: str
+    skipped: bool  # head already reviewed: rendered from the stored state, no LLM call
+
+
+async def run_review(
+    ctx: Context, repo: str, number: int, *, inst: int | None = None, force: bool = False,
+    save: bool = True, marker: str | None = MARKER,
+) -> ReviewOutcome:
+    async with _PR_LOCKS.hold(f"{repo.lower()}#{number}"):
+        return await _review(ctx, repo, number, inst=inst, force=force, save=save, marker=marker)
+
+
+async def _review(
+    ctx: Context, repo: str, number: int, *, inst: int | None, force: bool, save: bool, marker: str | None,
+) -> ReviewOutcome:
+    gh = github_services(ctx)
+    owner, name = repo.split("/", 1)
+    pr = await gh.reader.get_pull(owner, name, number, inst)
+    head = pr.get("head_sha") or ""
+    state = await gh.state.get_review(repo, number)
+    earlier: list[dict[str, Any]] = list(state["findings"]) if state else []
+    if state and state["head_sha"] == head and not force:
+        return ReviewOutcome(render(ctx.locale, state["notes"], [], earlier, marker, pr), head, True)
+
+    base = state["head_sha"] if state else None
+    scope = t("review_scope_full", ctx.locale, sha=head[:7])
+    diff: str | None = None
+    if base and base != head:
+        try:
+            cmp = await gh.reader.compare(owner, name, base, head, inst)
+        except Exception:  # the old head is gone (force-push): the compare 404s
+            cmp = None
+        if cmp and cmp.get("status") == "ahead":
+            diff, scope = cmp["diff"], t("review_scope_incremental", ctx.locale, base=base[:7], sha=head[:7])
+        else:
+            scope = t("review_scope_forced", ctx.locale, base=base[:7], sha=head[:7])
+    if diff is None:
+        diff = await gh.reader.pull_diff(owner, name, number, inst)
+
+    fitted = fit(diff, gh.review_max_tokens)
+    new: list[dict[str, Any]] = []
+    if not fitted.text.strip():
+        summary = t("empty_diff", ctx.locale)
+    else:
+        llm = ctx.services.llm
+        if llm is None:
+            raise UserError(common_t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+        raised = "\n".join(f"- {location(f)}{f['text']}" for f in earlier) or "(none)"
+        prompt = messages(
+            "review", repo=repo, number=number, title=fence("title", pr.get("title") or ""), scope=scope,
+            body=fence("description", (pr.get("body") or "")[:4000]), raised=fence("raised", raised),
+            diff=fence("diff", fitted.text),
+        )
+        result = await llm.complete(prompt)
+        ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
+        parsed = parse_review(result.text)
+        summary = parsed.summary
+        known = {f["fp"] for f in earlier}
+        for f in parsed.findings:
+            if f["fp"] not in known:
+                known.add(f["fp"])
+                new.append({**f, "sha": head[:7]})
+    notes = {"summary": summary, "scope": scope, "omitted": [list(o) for o in fitted.omitted], "head": head}
+    if save:
+        await gh.state.save_review(repo, number, head, earlier + new, notes)
+    return ReviewOutcome(render(ctx.locale, notes, new, earlier, marker, pr), head, False)
+
+
+def render(locale: str, notes: dict[str, Any], new: list[dict[str, Any]], earlier: list[dict[str, Any]],
+           marker: str | None, pr: dict[str, Any]) -> Reply:
+    sections = [Section(f"_{notes.get('scope', '')}_", title=f"🤖 {t('review_title', locale)}"),
+                Section(notes.get("summary") or "", title=t("summary", locale))]
+    risks = [f for f in new if f["kind"] == "risk"]
+    suggestions = [f for f in new if f["kind"] == "suggestion"]
+    if risks:
+        sections.append(Section("\n".join(f"- {f['text']}" for f in risks), title=t("risks", locale)))
+    if suggestions:
+        sections.append(Section("\n".join(f"- {location(f)}{f['text']}" for f in suggestions), title=t("suggestions", locale)))
+    if not new:
+        sections.append(Section(t("nothing_new", locale)))
+    if earlier:
+        items = "\n".join(f"- {location(f)}{f['text']} ({f.get('sha', '')})" for f in earlier)
+        sections.append(Section(f"<details><summary>{t('earlier', locale)} ({len(earlier)})</summary>\n\n{items}\n</details>"))
+    omitted = notes.get("omitted") or []
+    if omitted:
+        items = "\n".join(f"- `{path}`: {reason}" for path, reason in omitted)
+        sections.append(Section(f"{t('omitted_note', locale)}\n{items}", title=f"⚠️ {t('omitted', locale)}"))
+    footer = f"{pr.get('html_url') or ''}\n{marker}" if marker else (pr.get("html_url") or None)
+    return Reply(sections=sections, footer=footer, in_thread=True)
+
+
+async def github_review(ctx: Context, args: Args) -> Reply:
+    """Webhook: pull_request opened/reopened/ready_for_review/synchronize, or labeled for review."""
+    outcome = await run_review(ctx, args["repo"], int(args["number"]), inst=args.get("installation"))
+    return outcome.reply
+
+
+COMMAND = Command(
+    name="github-review", help="Review a pull request (GitHub webhook).", handler=github_errors(github_review),
+    hidden=True, priority=GITHUB,
+)

@@ -1,0 +1,49 @@
+"""/review <PR URL> [--post]: the webhook's PR review, run from chat; with --post also on the PR."""
+from __future__ import annotations
+
+import re
+
+from commands.context import Context
+from commands.errors import UserError
+from commands.github.messages import t
+from commands.github.review import MARKER, github_errors, github_services, run_review
+from commands.model import Conversation, Reply
+from commands.registry import Arg, Args, Command, Option
+
+_URL = re.compile(r"^(?:https?://[^/]+/)?([\w.-]+)/([\w.-]+)/pulls?/(\d+)(?:[/?#].*)?$")
+_SHORT = re.compile(r"^([\w.-]+)/([\w.-]+)#(\d+)$")
+
+
+def parse_pr(ref: str) -> tuple[str, int]:
+    """'https://github.com/o/r/pull/3' or 'o/r#3' → ('o/r', 3)."""
+    ref = ref.strip().strip("<>")
+    m = _URL.match(ref) or _SHORT.match(ref)
+    if not m:
+        raise UserError(t("bad_pr_url", "en", url=ref))
+    return f"{m.group(1)}/{m.group(2)}", int(m.group(3))
+
+
+async def review_command(ctx: Context, args: Args) -> Reply:
+    repo, number = parse_pr(args["pr"])
+    gh = github_services(ctx)
+    post = bool(args.get("post"))
+    if post and gh.poster is None:
+        raise UserError(t("no_github", ctx.locale))
+    # the chat copy carries no marker; the PR copy is the one upserted comment (and updates the state)
+    outcome = await run_review(ctx, repo, number, force=True, save=post, marker=None)
+    reply = outcome.reply
+    if post:
+        pr_copy = Reply(sections=reply.sections, footer=f"{reply.footer or ''}\n{MARKER}")
+        assert gh.poster is not None
+        await gh.poster.post(Conversation("github", repo, str(number)), pr_copy)
+        reply.footer = t("posted", ctx.locale, url=reply.footer or f"{repo}#{number}")
+    return reply
+
+
+COMMAND = Command(
+    name="review",
+    help="Review a pull request with the LLM (same review as the webhook).",
+    handler=github_errors(review_command),
+    args=(Arg("pr", "pull request URL (https://github.com/owner/repo/pull/123) or owner/repo#123"),),
+    options=(Option("post", "also post (or update) the review comment on the pull request", flag=True),),
+)
