@@ -12,7 +12,7 @@ from commands.model import Conversation, Reply
 
 if TYPE_CHECKING:
     from commands.registry import Registry
-    from pool.client import ChatClient
+    from pool.client import LLMService
 
 
 class Outbox(Protocol):
@@ -60,7 +60,7 @@ class Usage:
 class Services:
     registry: Registry
     status: StatusSource
-    llm: ChatClient | None = None
+    llm: LLMService | None = None
     llm_hint: str = "set OPENAI_BASE_URL (and OPENAI_API_KEY) to a chat-completions endpoint"
     extra: dict[str, Any] = field(default_factory=dict)
 

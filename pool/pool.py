@@ -1,0 +1,365 @@
+"""The LLM pool: slots and priorities, routing, retries, breakers, fallback, budgets and accounting.
+
+One request: take a global slot (priority queue, bounded: full → `PoolBusy` at once), then per attempt
+pick a candidate of the alias (breaker allows it, budgets fit, not cooling after a 429; routed by the
+strategy; a different candidate than the ones that failed when there is one), take its semaphore,
+reserve the budget estimate, call, settle. 429/5xx/timeouts/malformed answers are retried with
+exponential backoff and full jitter (a 429's Retry-After is the floor); other 4xx are not. Everything
+runs under the overall deadline; cancelling the caller cancels the HTTP request.
+
+If the pool's own machinery raises (a bug, not a provider failure), the request falls back to the
+single-client path; after 3 such errors in a row the pool switches itself off for a cool-down.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pool.accounting import Budgets, Estimate, Ledger, Reservation, charge, estimate
+from pool.client import CallMeta, ChatClient, Completion, Message, StreamEvent, ToolSpec
+from pool.clients import DirectLLM
+from pool.config import PoolConfig
+from pool.errors import (
+    BadResponse,
+    BudgetExceeded,
+    CircuitOpen,
+    DeadlineExceeded,
+    PoolError,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+    RequestRejected,
+    UnknownModel,
+)
+from pool.health import Breaker
+from pool.routing import Strategy, strategy
+from pool.slots import Slots
+from pool.snapshot import PoolStatus, build_status
+from pool.state import DeploymentState
+
+log = logging.getLogger("chatops.pool")
+
+FAILURES = (ProviderUnavailable, ProviderTimeout, BadResponse)  # count against the breaker
+DEPLOYMENT_SPECIFIC = (401, 403, 404)  # a bad key or a missing model: another candidate may work
+_META = CallMeta()
+
+
+@dataclass(frozen=True, slots=True)
+class PoolEvent:
+    kind: str  # budget_exceeded | breaker_open | breaker_closed | pool_disabled | pool_enabled
+    subject: str  # a deployment name, or a budget such as "user:slack:U1"
+    detail: str
+    at: float
+
+
+Listener = Callable[[PoolEvent], None]
+Choice = tuple[DeploymentState, Estimate, list[tuple[str, str]]]
+
+
+class LLMPool:
+    def __init__(
+        self, config: PoolConfig, clients: dict[str, ChatClient], *, size: int = 5, queue: int = 100,
+        deadline: float = 120.0, retries: int = 2, routing: str | Strategy = "least-busy",
+        breaker_cooldown: float = 30.0, pool_cooldown: float = 60.0, max_tokens: int = 1024,
+        backoff_base: float = 0.25, backoff_cap: float = 8.0,
+    ) -> None:
+        self.config = config
+        self.states = {
+            d.name: DeploymentState(d, clients[d.name], Breaker(3, breaker_cooldown), asyncio.Semaphore(d.max_concurrency))
+            for d in config.deployments
+        }
+        self.slots = Slots(size, queue)
+        self.route: Strategy = strategy(routing) if isinstance(routing, str) else routing
+        self.deadline, self.retries, self.max_tokens = deadline, retries, max_tokens
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.pool_cooldown = pool_cooldown
+        self.budgets = Budgets(config.budgets)
+        self.ledger = Ledger()
+        self.direct = DirectLLM(config, clients, max_tokens=max_tokens, owns=False)
+        self.listeners: list[Listener] = []
+        self.internal_errors = 0
+        self.disabled_until = 0.0
+        self.name = "pool: " + ", ".join(self.states)
+
+    # -- the LLMService interface ------------------------------------------------------------------
+    def models(self) -> list[str]:
+        return self.config.names()
+
+    def status(self) -> PoolStatus:
+        return build_status(self)
+
+    def subscribe(self, listener: Listener) -> None:
+        self.listeners.append(listener)
+
+    async def complete(
+        self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
+        meta: CallMeta | None = None,
+    ) -> Completion:
+        if self.disabled_until and self._still_off():
+            return await self.direct.complete(messages, model=model, tools=tools, meta=meta)
+        result: Any = None
+        try:
+            async for event in self._run(messages, model, tools, meta or _META, False):
+                result = event
+        except PoolError:
+            self.internal_errors = 0
+            raise
+        except Exception as e:
+            self._internal_failure(e)
+            return await self.direct.complete(messages, model=model, tools=tools, meta=meta)
+        self.internal_errors = 0
+        return result  # type: ignore[no-any-return]
+
+    async def stream(
+        self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
+        meta: CallMeta | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        if self.disabled_until and self._still_off():
+            async for event in self.direct.stream(messages, model=model, tools=tools, meta=meta):
+                yield event
+            return
+        emitted = False
+        run = self._run(messages, model, tools, meta or _META, True)
+        try:
+            async for event in run:
+                emitted = True
+                yield event
+        except PoolError:
+            self.internal_errors = 0
+            raise
+        except Exception as e:
+            if emitted:  # half an answer is out: a second one from elsewhere would not match it
+                raise
+            self._internal_failure(e)
+            async for event in self.direct.stream(messages, model=model, tools=tools, meta=meta):
+                yield event
+            return
+        finally:
+            await run.aclose()
+        self.internal_errors = 0
+
+    async def aclose(self) -> None:
+        for state in self.states.values():
+            await state.client.aclose()
+
+    # -- one request -------------------------------------------------------------------------------
+    async def _run(
+        self, messages: Sequence[Message], model: str | None, tools: Sequence[ToolSpec], meta: CallMeta, streaming: bool
+    ) -> AsyncIterator[StreamEvent]:
+        names = self.config.candidates(model)
+        if names is None:
+            raise UnknownModel(model or "default", self.models())
+        budget_s = meta.deadline or self.deadline
+        deadline = time.monotonic() + budget_s
+        max_tokens = meta.max_tokens or self.max_tokens
+        try:
+            async with asyncio.timeout_at(_loop_deadline(deadline)):
+                await self.slots.acquire(meta.priority)
+        except TimeoutError:
+            raise DeadlineExceeded("pool", f"no free worker slot within {budget_s:g}s") from None
+        try:
+            failed: set[str] = set()
+            last: ProviderError | None = None
+            for attempt in range(self.retries + 1):
+                state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
+                reservation = self.budgets.reserve(keys, est.amount) if keys else None
+                yielded = False
+                try:
+                    async for event in self._attempt(state, est, reservation, messages, tools, max_tokens, deadline, streaming):
+                        yielded = True
+                        yield event
+                    return
+                except DeadlineExceeded:
+                    raise  # no time left for another attempt
+                except (RateLimited, *FAILURES) as e:  # type: ignore[misc]
+                    if yielded:  # half an answer is out: a retry would not continue it
+                        raise
+                    failed.add(state.name)
+                    last = e
+                except RequestRejected as e:
+                    others = [n for n in names if n not in failed and n != state.name]
+                    if yielded or e.status not in DEPLOYMENT_SPECIFIC or not others:
+                        raise
+                    failed.add(state.name)
+                    last = e
+            assert last is not None
+            raise last
+        finally:
+            self.slots.release()
+
+    async def _choose(
+        self, names: Sequence[str], failed: set[str], messages: Sequence[Message], meta: CallMeta, max_tokens: int,
+        deadline: float, attempt: int, last: ProviderError | None,
+    ) -> Choice:
+        viable = self._viable(names, messages, meta, max_tokens, last)
+        fresh = [v for v in viable if v[0].name not in failed] or viable
+        now = time.monotonic()
+        ready = [v for v in fresh if v[0].stats.cooling_until <= now]
+        wait = 0.0
+        if not ready:  # every candidate is rate limited: wait for the first Retry-After to pass
+            soonest = min(fresh, key=lambda v: v[0].stats.cooling_until)
+            wait, ready = soonest[0].stats.cooling_until - now, [soonest]
+        if len(ready) == 1:
+            choice = ready[0]
+        else:
+            picked = self.route([v[0] for v in ready])
+            choice = next(v for v in ready if v[0] is picked)
+        if choice[0].name in failed:  # retrying where it failed: back off, full jitter
+            wait = max(wait, random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** attempt)))
+        if wait > 0:
+            if now + wait >= deadline:
+                raise last or DeadlineExceeded(choice[0].name, "the deadline passes before the provider's Retry-After")
+            await asyncio.sleep(wait)
+        return choice
+
+    def _viable(
+        self, names: Sequence[str], messages: Sequence[Message], meta: CallMeta, max_tokens: int,
+        last: ProviderError | None,
+    ) -> list[Choice]:
+        out: list[Choice] = []
+        shut: list[DeploymentState] = []
+        blocked: tuple[tuple[str, str], float, float] | None = None
+        for name in names:
+            state = self.states[name]
+            if not state.breaker.allows():
+                shut.append(state)
+                continue
+            est = estimate(state.price, messages, max_tokens)
+            keys = self.budgets.keys(name, meta) if self.budgets.limits else []
+            if keys:
+                block = self.budgets.blocking(keys, est.amount)
+                if block is not None:
+                    blocked = blocked or block
+                    (scope, key), limit, committed = block
+                    self._emit("budget_exceeded", f"{scope}:{key}", f"${committed:.4f} of ${limit:.2f} today; {name} skipped")
+                    continue
+            out.append((state, est, keys))
+        if out:
+            return out
+        if blocked is not None:
+            (scope, key), limit, committed = blocked
+            raise BudgetExceeded(f"{scope}:{key}", limit, committed)
+        if last is not None:
+            raise last
+        raise CircuitOpen([s.name for s in shut], min(s.breaker.retry_in() for s in shut))
+
+    async def _attempt(
+        self, state: DeploymentState, est: Estimate, reservation: Reservation | None, messages: Sequence[Message],
+        tools: Sequence[ToolSpec], max_tokens: int, deadline: float, streaming: bool,
+    ) -> AsyncIterator[StreamEvent]:
+        stats, breaker = state.stats, state.breaker
+        try:
+            async with asyncio.timeout_at(_loop_deadline(deadline)):
+                if state.semaphore.locked():
+                    stats.waiting += 1
+                    try:
+                        await state.semaphore.acquire()
+                    finally:
+                        stats.waiting -= 1
+                else:
+                    await state.semaphore.acquire()
+        except TimeoutError:
+            if reservation is not None:
+                self.budgets.settle(reservation, None)
+            raise DeadlineExceeded(state.name, "no free connection before the overall deadline") from None
+        stats.in_flight += 1
+        if breaker.begin():
+            log.info("%s: half-open probe", state.name)
+        started = time.perf_counter()
+        try:
+            if streaming:
+                result = None
+                stream = state.client.stream(messages, tools=tools, max_tokens=max_tokens)
+                try:
+                    while True:
+                        async with asyncio.timeout_at(_loop_deadline(deadline)):
+                            event = await anext(stream, None)
+                        if event is None:
+                            break
+                        if isinstance(event, Completion):
+                            result = event
+                        else:
+                            yield event
+                finally:
+                    await stream.aclose()  # type: ignore[attr-defined]
+                if result is None:
+                    raise BadResponse(state.name, "the stream ended without an answer")
+            else:
+                async with asyncio.timeout_at(_loop_deadline(deadline)):
+                    result = await state.client.complete(messages, tools=tools, max_tokens=max_tokens)
+        except TimeoutError:
+            self._failed(state, reservation, breaker_failure=False)
+            raise DeadlineExceeded(state.name, "no answer before the overall deadline") from None
+        except RateLimited as e:
+            self._failed(state, reservation, breaker_failure=False)
+            stats.cooling_until = time.monotonic() + (
+                e.retry_after if e.retry_after is not None else self.backoff_base
+            )
+            raise
+        except FAILURES:
+            self._failed(state, reservation, breaker_failure=True)
+            raise
+        except RequestRejected:
+            self._failed(state, reservation, breaker_failure=False)
+            raise
+        except BaseException:  # cancelled, or the consumer closed the stream: no verdict on anything
+            if reservation is not None:
+                self.budgets.settle(reservation, None)
+            breaker.release()
+            raise
+        finally:
+            stats.in_flight -= 1
+            state.semaphore.release()
+        if breaker.success():
+            self._emit("breaker_closed", state.name, "a probe succeeded")
+        stats.record((time.perf_counter() - started) * 1000, False)
+        cost = charge(state.price, est, result.tokens_in, result.tokens_out)
+        if reservation is not None:
+            self.budgets.settle(reservation, cost)
+        stats.add_usage(result.tokens_in, result.tokens_out, cost)
+        self.ledger.add(state.deployment.kind, result.model, result.tokens_in, result.tokens_out, cost)
+        yield replace(result, cost=cost, cost_estimated=not est.priced)
+
+    def _failed(self, state: DeploymentState, reservation: Reservation | None, *, breaker_failure: bool) -> None:
+        if reservation is not None:
+            self.budgets.settle(reservation, None)
+        state.stats.record(None, True)
+        if not breaker_failure:
+            state.breaker.release()
+        elif state.breaker.failure():
+            self._emit("breaker_open", state.name, f"{state.breaker.failures} failures in a row")
+
+    # -- the pool's own health ---------------------------------------------------------------------
+    def _still_off(self) -> bool:
+        if time.monotonic() < self.disabled_until:
+            return True
+        self.disabled_until, self.internal_errors = 0.0, 0
+        self._emit("pool_enabled", "pool", "cool-down over")
+        return False
+
+    def _internal_failure(self, e: Exception) -> None:
+        log.exception("the LLM pool failed internally; this request goes to the single-client path", exc_info=e)
+        self.internal_errors += 1
+        if self.internal_errors >= 3:
+            self.disabled_until = time.monotonic() + self.pool_cooldown
+            self._emit("pool_disabled", "pool", f"{self.internal_errors} internal errors in a row; off for {self.pool_cooldown:g}s")
+
+    def _emit(self, kind: str, subject: str, detail: str) -> None:
+        event = PoolEvent(kind, subject, detail, time.time())
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a pool event listener failed on %s", kind)
+
+
+def _loop_deadline(deadline: float) -> float:
+    # the default event loop's clock is time.monotonic(); convert anyway in case a loop uses another
+    loop = asyncio.get_running_loop()
+    return loop.time() + (deadline - time.monotonic())
