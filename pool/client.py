@@ -38,8 +38,10 @@ class Message:
     tool_call_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Completion:
+    """One answer. Not frozen: the pool fills in `cost` on the fresh object a client returns."""
+
     text: str
     provider: str  # the deployment's name
     model: str
@@ -73,12 +75,12 @@ class ChatClient(Protocol):
 
     async def complete(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
-        max_tokens: int | None = None,
+        max_tokens: int | None = None, timeout: float | None = None,
     ) -> Completion: ...
 
     def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
-        max_tokens: int | None = None,
+        max_tokens: int | None = None, timeout: float | None = None,
     ) -> AsyncIterator[StreamEvent]: ...
 
     async def aclose(self) -> None: ...

@@ -100,19 +100,20 @@ class HTTPChatClient:
 
     async def complete(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
-        max_tokens: int | None = None,
+        max_tokens: int | None = None, timeout: float | None = None,
     ) -> Completion:
         model = model or self.model
+        timeout = timeout or self.timeout
         path, body = self.request(messages, model, tools, max_tokens or self.max_tokens, False)
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(timeout):
                 async with self._http().post(self.base_url + path, data=json.dumps(body)) as resp:
                     raw = await resp.read()
                     if resp.status >= 400:
                         raise self._status_error(resp.status, raw, resp.headers.get("Retry-After"))
         except (aiohttp.ClientError, OSError, TimeoutError) as e:
-            raise self._transport_error(e) from e
+            raise self._transport_error(e, timeout) from e
         latency_ms = (time.perf_counter() - started) * 1000
         try:
             return self.parse(json.loads(raw), model, messages, latency_ms)
@@ -121,21 +122,22 @@ class HTTPChatClient:
 
     async def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
-        max_tokens: int | None = None,
+        max_tokens: int | None = None, timeout: float | None = None,
     ) -> AsyncIterator[StreamEvent]:
         model = model or self.model
+        timeout = timeout or self.timeout
         path, body = self.request(messages, model, tools, max_tokens or self.max_tokens, True)
         state = self.stream_state(model, messages)
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(timeout):
                 resp = await self._http().post(self.base_url + path, data=json.dumps(body))
             try:
                 if resp.status >= 400:
                     raise self._status_error(resp.status, await resp.read(), resp.headers.get("Retry-After"))
                 while True:
                     # the per-attempt timeout bounds each gap between chunks, not the whole answer
-                    async with asyncio.timeout(self.timeout):
+                    async with asyncio.timeout(timeout):
                         line = await resp.content.readline()
                     if not line:
                         break
@@ -151,7 +153,7 @@ class HTTPChatClient:
             finally:
                 resp.release()
         except (aiohttp.ClientError, OSError, TimeoutError) as e:
-            raise self._transport_error(e) from e
+            raise self._transport_error(e, timeout) from e
         try:
             yield state.finish((time.perf_counter() - started) * 1000)
         except _PARSE_ERRORS as e:
@@ -187,11 +189,9 @@ class HTTPChatClient:
             return RequestRejected(self.name, f"the API key was refused ({status})", status=status)
         return RequestRejected(self.name, f"request refused ({status}){detail}", status=status)
 
-    def _transport_error(self, e: BaseException) -> ProviderError:
-        if isinstance(e, ProviderError):
-            return e
+    def _transport_error(self, e: BaseException, timeout: float) -> ProviderError:
         if isinstance(e, TimeoutError):
-            return ProviderTimeout(self.name, f"no answer within {self.timeout:g}s")
+            return ProviderTimeout(self.name, f"no answer within {timeout:g}s")
         return ProviderUnavailable(self.name, f"cannot reach {self.base_url} ({type(e).__name__})")
 
     async def aclose(self) -> None:

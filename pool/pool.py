@@ -17,8 +17,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from pool.accounting import Budgets, Estimate, Ledger, Reservation, charge, estimate
 from pool.client import CallMeta, ChatClient, Completion, Message, StreamEvent, ToolSpec
@@ -103,10 +102,8 @@ class LLMPool:
     ) -> Completion:
         if self.disabled_until and self._still_off():
             return await self.direct.complete(messages, model=model, tools=tools, meta=meta)
-        result: Any = None
         try:
-            async for event in self._run(messages, model, tools, meta or _META, False):
-                result = event
+            result = await self._run_complete(messages, model, tools, meta or _META)
         except PoolError:
             self.internal_errors = 0
             raise
@@ -114,7 +111,7 @@ class LLMPool:
             self._internal_failure(e)
             return await self.direct.complete(messages, model=model, tools=tools, meta=meta)
         self.internal_errors = 0
-        return result  # type: ignore[no-any-return]
+        return result
 
     async def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
@@ -125,7 +122,7 @@ class LLMPool:
                 yield event
             return
         emitted = False
-        run = self._run(messages, model, tools, meta or _META, True)
+        run = self._run_stream(messages, model, tools, meta or _META)
         try:
             async for event in run:
                 emitted = True
@@ -149,45 +146,85 @@ class LLMPool:
             await state.client.aclose()
 
     # -- one request -------------------------------------------------------------------------------
-    async def _run(
-        self, messages: Sequence[Message], model: str | None, tools: Sequence[ToolSpec], meta: CallMeta, streaming: bool
-    ) -> AsyncIterator[StreamEvent]:
+    def _begin(self, model: str | None, meta: CallMeta) -> tuple[tuple[str, ...], float, int]:
         names = self.config.candidates(model)
         if names is None:
             raise UnknownModel(model or "default", self.models())
-        budget_s = meta.deadline or self.deadline
-        deadline = time.monotonic() + budget_s
-        max_tokens = meta.max_tokens or self.max_tokens
+        deadline = asyncio.get_running_loop().time() + (meta.deadline or self.deadline)
+        return names, deadline, meta.max_tokens or self.max_tokens
+
+    async def _take_slot(self, meta: CallMeta, deadline: float) -> None:
+        if self.slots.try_acquire():
+            return
         try:
-            async with asyncio.timeout_at(_loop_deadline(deadline)):
+            async with asyncio.timeout_at(deadline):
                 await self.slots.acquire(meta.priority)
         except TimeoutError:
-            raise DeadlineExceeded("pool", f"no free worker slot within {budget_s:g}s") from None
+            raise DeadlineExceeded("pool", f"no free worker slot within {meta.deadline or self.deadline:g}s") from None
+
+    async def _run_complete(
+        self, messages: Sequence[Message], model: str | None, tools: Sequence[ToolSpec], meta: CallMeta
+    ) -> Completion:
+        names, deadline, max_tokens = self._begin(model, meta)
+        await self._take_slot(meta, deadline)
         try:
             failed: set[str] = set()
             last: ProviderError | None = None
             for attempt in range(self.retries + 1):
                 state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
                 reservation = self.budgets.reserve(keys, est.amount) if keys else None
-                yielded = False
+                timeout = await self._enter(state, reservation, deadline)
+                started = time.perf_counter()
                 try:
-                    async for event in self._attempt(state, est, reservation, messages, tools, max_tokens, deadline, streaming):
-                        yielded = True
-                        yield event
-                    return
-                except DeadlineExceeded:
-                    raise  # no time left for another attempt
-                except (RateLimited, *FAILURES) as e:  # type: ignore[misc]
-                    if yielded:  # half an answer is out: a retry would not continue it
-                        raise
-                    failed.add(state.name)
-                    last = e
-                except RequestRejected as e:
-                    others = [n for n in names if n not in failed and n != state.name]
-                    if yielded or e.status not in DEPLOYMENT_SPECIFIC or not others:
-                        raise
-                    failed.add(state.name)
-                    last = e
+                    result = await state.client.complete(messages, tools=tools, max_tokens=max_tokens, timeout=timeout)
+                except BaseException as e:
+                    self._exit(state)
+                    last = self._after_failure(state, reservation, e, names, failed, deadline, answered=False)
+                    continue
+                self._exit(state)
+                return self._succeed(state, est, reservation, result, started)
+            assert last is not None
+            raise last
+        finally:
+            self.slots.release()
+
+    async def _run_stream(
+        self, messages: Sequence[Message], model: str | None, tools: Sequence[ToolSpec], meta: CallMeta
+    ) -> AsyncIterator[StreamEvent]:
+        names, deadline, max_tokens = self._begin(model, meta)
+        await self._take_slot(meta, deadline)
+        try:
+            failed: set[str] = set()
+            last: ProviderError | None = None
+            for attempt in range(self.retries + 1):
+                state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
+                reservation = self.budgets.reserve(keys, est.amount) if keys else None
+                timeout = await self._enter(state, reservation, deadline)
+                started = time.perf_counter()
+                answered, result = False, None
+                events = state.client.stream(messages, tools=tools, max_tokens=max_tokens, timeout=timeout)
+                try:
+                    while True:
+                        async with asyncio.timeout_at(deadline):  # the client bounds each gap; this the whole
+                            event = await anext(events, None)  # type: ignore[call-overload]
+                        if event is None:
+                            break
+                        if isinstance(event, Completion):
+                            result = event
+                        else:
+                            answered = True
+                            yield event
+                    if result is None:
+                        raise BadResponse(state.name, "the stream ended without an answer")
+                except BaseException as e:
+                    self._exit(state)
+                    await events.aclose()  # type: ignore[attr-defined]
+                    last = self._after_failure(state, reservation, e, names, failed, deadline, answered=answered)
+                    continue
+                self._exit(state)
+                await events.aclose()  # type: ignore[attr-defined]
+                yield self._succeed(state, est, reservation, result, started)
+                return
             assert last is not None
             raise last
         finally:
@@ -199,7 +236,7 @@ class LLMPool:
     ) -> Choice:
         viable = self._viable(names, messages, meta, max_tokens, last)
         fresh = [v for v in viable if v[0].name not in failed] or viable
-        now = time.monotonic()
+        now = asyncio.get_running_loop().time()
         ready = [v for v in fresh if v[0].stats.cooling_until <= now]
         wait = 0.0
         if not ready:  # every candidate is rate limited: wait for the first Retry-After to pass
@@ -249,91 +286,77 @@ class LLMPool:
             raise last
         raise CircuitOpen([s.name for s in shut], min(s.breaker.retry_in() for s in shut))
 
-    async def _attempt(
-        self, state: DeploymentState, est: Estimate, reservation: Reservation | None, messages: Sequence[Message],
-        tools: Sequence[ToolSpec], max_tokens: int, deadline: float, streaming: bool,
-    ) -> AsyncIterator[StreamEvent]:
-        stats, breaker = state.stats, state.breaker
-        try:
-            async with asyncio.timeout_at(_loop_deadline(deadline)):
-                if state.semaphore.locked():
-                    stats.waiting += 1
-                    try:
-                        await state.semaphore.acquire()
-                    finally:
-                        stats.waiting -= 1
-                else:
+    async def _enter(self, state: DeploymentState, reservation: Reservation | None, deadline: float) -> float:
+        """Take the deployment's semaphore; returns the attempt's timeout (its own, or what the deadline leaves)."""
+        if state.semaphore.locked():
+            state.stats.waiting += 1
+            try:
+                async with asyncio.timeout_at(deadline):
                     await state.semaphore.acquire()
-        except TimeoutError:
-            if reservation is not None:
-                self.budgets.settle(reservation, None)
-            raise DeadlineExceeded(state.name, "no free connection before the overall deadline") from None
-        stats.in_flight += 1
-        if breaker.begin():
-            log.info("%s: half-open probe", state.name)
-        started = time.perf_counter()
-        try:
-            if streaming:
-                result = None
-                stream = state.client.stream(messages, tools=tools, max_tokens=max_tokens)
-                try:
-                    while True:
-                        async with asyncio.timeout_at(_loop_deadline(deadline)):
-                            event = await anext(stream, None)
-                        if event is None:
-                            break
-                        if isinstance(event, Completion):
-                            result = event
-                        else:
-                            yield event
-                finally:
-                    await stream.aclose()  # type: ignore[attr-defined]
-                if result is None:
-                    raise BadResponse(state.name, "the stream ended without an answer")
-            else:
-                async with asyncio.timeout_at(_loop_deadline(deadline)):
-                    result = await state.client.complete(messages, tools=tools, max_tokens=max_tokens)
-        except TimeoutError:
-            self._failed(state, reservation, breaker_failure=False)
-            raise DeadlineExceeded(state.name, "no answer before the overall deadline") from None
-        except RateLimited as e:
-            self._failed(state, reservation, breaker_failure=False)
-            stats.cooling_until = time.monotonic() + (
-                e.retry_after if e.retry_after is not None else self.backoff_base
-            )
-            raise
-        except FAILURES:
-            self._failed(state, reservation, breaker_failure=True)
-            raise
-        except RequestRejected:
-            self._failed(state, reservation, breaker_failure=False)
-            raise
-        except BaseException:  # cancelled, or the consumer closed the stream: no verdict on anything
-            if reservation is not None:
-                self.budgets.settle(reservation, None)
-            breaker.release()
-            raise
-        finally:
-            stats.in_flight -= 1
-            state.semaphore.release()
-        if breaker.success():
+            except TimeoutError:
+                if reservation is not None:
+                    self.budgets.settle(reservation, None)
+                raise DeadlineExceeded(state.name, "no free connection before the overall deadline") from None
+            finally:
+                state.stats.waiting -= 1
+        else:
+            await state.semaphore.acquire()  # free: returns without suspending
+        state.stats.in_flight += 1
+        state.breaker.begin()
+        left = deadline - asyncio.get_running_loop().time()
+        return min(state.deployment.timeout, max(left, 0.001))
+
+    def _exit(self, state: DeploymentState) -> None:
+        state.stats.in_flight -= 1
+        state.semaphore.release()
+
+    def _succeed(
+        self, state: DeploymentState, est: Estimate, reservation: Reservation | None, result: Completion, started: float
+    ) -> Completion:
+        if state.breaker.success():
             self._emit("breaker_closed", state.name, "a probe succeeded")
-        stats.record((time.perf_counter() - started) * 1000, False)
+        state.stats.record((time.perf_counter() - started) * 1000, False)
         cost = charge(state.price, est, result.tokens_in, result.tokens_out)
         if reservation is not None:
             self.budgets.settle(reservation, cost)
-        stats.add_usage(result.tokens_in, result.tokens_out, cost)
+        state.stats.add_usage(result.tokens_in, result.tokens_out, cost)
         self.ledger.add(state.deployment.kind, result.model, result.tokens_in, result.tokens_out, cost)
-        yield replace(result, cost=cost, cost_estimated=not est.priced)
+        result.cost, result.cost_estimated = cost, not est.priced  # a fresh object from the client: ours to fill
+        return result
 
-    def _failed(self, state: DeploymentState, reservation: Reservation | None, *, breaker_failure: bool) -> None:
+    def _after_failure(
+        self, state: DeploymentState, reservation: Reservation | None, e: BaseException, names: Sequence[str],
+        failed: set[str], deadline: float, *, answered: bool,
+    ) -> ProviderError:
+        """Book a failed attempt; return the error when another attempt may follow, raise it otherwise."""
         if reservation is not None:
             self.budgets.settle(reservation, None)
+        if not isinstance(e, ProviderError) and not isinstance(e, TimeoutError):
+            state.breaker.release()  # cancelled, or the consumer closed the stream: no verdict on anything
+            raise e
         state.stats.record(None, True)
-        if not breaker_failure:
+        if isinstance(e, TimeoutError) or (
+            isinstance(e, ProviderTimeout) and asyncio.get_running_loop().time() >= deadline - 0.001
+        ):
             state.breaker.release()
-        elif state.breaker.failure():
-            self._emit("breaker_open", state.name, f"{state.breaker.failures} failures in a row")
+            raise DeadlineExceeded(state.name, "no answer before the overall deadline") from e
+        if isinstance(e, RateLimited):
+            state.breaker.release()
+            state.stats.cooling_until = asyncio.get_running_loop().time() + (
+                e.retry_after if e.retry_after is not None else self.backoff_base
+            )
+        elif isinstance(e, FAILURES):
+            if state.breaker.failure():
+                self._emit("breaker_open", state.name, f"{state.breaker.failures} failures in a row")
+        else:  # RequestRejected: the request itself is at fault, or this deployment's key/model
+            state.breaker.release()
+            others = [n for n in names if n not in failed and n != state.name]
+            if e.status not in DEPLOYMENT_SPECIFIC or not others:
+                raise e
+        if answered:  # half an answer is out: a retry elsewhere would not continue it
+            raise e
+        failed.add(state.name)
+        return e
 
     # -- the pool's own health ---------------------------------------------------------------------
     def _still_off(self) -> bool:
@@ -359,7 +382,3 @@ class LLMPool:
                 log.exception("a pool event listener failed on %s", kind)
 
 
-def _loop_deadline(deadline: float) -> float:
-    # the default event loop's clock is time.monotonic(); convert anyway in case a loop uses another
-    loop = asyncio.get_running_loop()
-    return loop.time() + (deadline - time.monotonic())

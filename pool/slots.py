@@ -24,9 +24,15 @@ class Slots:
     def position(self, priority: int) -> int:
         return 1 + sum(1 for p, _, f in self._heap if p <= priority and not f.done())
 
-    async def acquire(self, priority: int) -> None:
+    def try_acquire(self) -> bool:
+        """The fast path: a free slot and nobody waiting."""
         if self.busy < self.size and not self.waiting:
-            self.busy += 1  # the fast path: no queue, no future
+            self.busy += 1
+            return True
+        return False
+
+    async def acquire(self, priority: int) -> None:
+        if self.try_acquire():
             return
         if self.waiting >= self.queue_limit:
             self._make_room(priority)

@@ -1,0 +1,220 @@
+"""`chatops bench pool`: the LLM pool against a raw aiohttp client, on one fake LLM in another process.
+
+The fake answers after a fixed 100 ms. At each concurrency (10, 50, 200; pool size to match) the raw
+client and the pool each send `n` requests, in alternating rounds (raw, pool, raw, pool…) so a change in
+the machine's load hits both alike; efficiency and overhead are the medians over the paired rounds. Then two deployments, one failing 30 % with 500s, for the
+success rate; then the idle RSS of a process holding a pool of four deployments (one per dialect).
+Every loop is bounded by count and by time.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from pool.client import Message
+from pool.clients import make_client
+from pool.config import Deployment, PoolConfig
+from pool.pool import LLMPool
+
+LATENCY = 0.1
+CONCURRENCY = (10, 50, 200)
+RUN_LIMIT_S = 120.0
+ROUNDS = 4  # raw and pool alternate, n / ROUNDS requests each per round
+MESSAGES = [Message("system", "You are terse."), Message("user", "What is a lease in a job queue?")]
+
+
+@contextlib.asynccontextmanager
+async def fake_process(*extra: str) -> AsyncIterator[str]:
+    """`python -m pool.fake` in its own process; yields its OpenAI base URL."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pool.fake", "--latency", str(LATENCY), *extra, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 20)
+        yield line.decode().strip()
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+async def _drive(call: Callable[[], Awaitable[bool]], concurrency: int, n: int) -> dict[str, Any]:
+    """Run `n` calls with `concurrency` workers; wall time, process CPU, latencies, successes."""
+    latencies: list[float] = []
+    ok = 0
+    left = n
+
+    async def worker() -> None:
+        nonlocal left, ok
+        while left > 0:
+            left -= 1
+            t0 = time.perf_counter()
+            good = await call()
+            latencies.append((time.perf_counter() - t0) * 1000)
+            ok += good
+
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    async with asyncio.timeout(RUN_LIMIT_S):
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {"n": len(latencies), "wall": wall, "cpu": cpu, "latencies": latencies, "ok": ok}
+
+
+def _raw_caller(session: aiohttp.ClientSession, url: str) -> Callable[[], Awaitable[bool]]:
+    body = {"model": "fake-model", "messages": [{"role": m.role, "content": m.content} for m in MESSAGES], "max_tokens": 256}
+
+    async def call() -> bool:
+        async with session.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}) as resp:
+            data = json.loads(await resp.read())
+        return bool(data["choices"][0]["message"]["content"])
+
+    return call
+
+
+def _pool(deployments: list[Deployment], size: int) -> LLMPool:
+    clients = {d.name: make_client(d, max_tokens=256) for d in deployments}
+    config = PoolConfig(tuple(deployments), {"default": tuple(d.name for d in deployments)})
+    return LLMPool(config, clients, size=size, queue=size, deadline=30, retries=2, max_tokens=256)
+
+
+def _pool_caller(pool: LLMPool) -> Callable[[], Awaitable[bool]]:
+    async def call() -> bool:
+        try:
+            return bool((await pool.complete(MESSAGES)).text)
+        except Exception:
+            return False
+
+    return call
+
+
+def _merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    n = sum(r["n"] for r in runs)
+    wall = sum(r["wall"] for r in runs)
+    lat = [x for r in runs for x in r["latencies"]]
+    return {
+        "requests": n,
+        "throughput_per_s": round(n / wall, 1),
+        "latency_ms": {"p50": round(_pct(lat, 0.5), 2), "p99": round(_pct(lat, 0.99), 2)},
+        "cpu_ms_per_request": round(sum(r["cpu"] for r in runs) * 1000 / n, 3),
+        "success_rate": round(sum(r["ok"] for r in runs) / n, 4),
+        "_lat": lat,
+    }
+
+
+async def compare(url: str, concurrency: int, n: int) -> dict[str, Any]:
+    dep = Deployment("fake", "openai", "fake-model", url, None, max_concurrency=concurrency, timeout=30)
+    pool = _pool([dep], concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    raw_runs, pool_runs = [], []
+    async with aiohttp.ClientSession(connector=connector) as session:
+        raw_call, pool_call = _raw_caller(session, url + "/chat/completions"), _pool_caller(pool)
+        # warm both: connections opened, code paths imported
+        await _drive(raw_call, concurrency, concurrency)
+        await _drive(pool_call, concurrency, concurrency)
+        part = max(concurrency, n // ROUNDS)
+        for _ in range(ROUNDS):
+            raw_runs.append(await _drive(raw_call, concurrency, part))
+            pool_runs.append(await _drive(pool_call, concurrency, part))
+    await pool.aclose()
+    raw, pooled = _merge(raw_runs), _merge(pool_runs)
+    raw.pop("_lat"), pooled.pop("_lat")
+    pairs = list(zip(raw_runs, pool_runs))
+    # paired rounds, median: the machine is shared, and a burst of someone else's load hits one round
+    ratio = statistics.median((p["n"] / p["wall"]) / (r["n"] / r["wall"]) for r, p in pairs)
+    d50 = statistics.median(_pct(p["latencies"], 0.5) - _pct(r["latencies"], 0.5) for r, p in pairs)
+    d99 = statistics.median(_pct(p["latencies"], 0.99) - _pct(r["latencies"], 0.99) for r, p in pairs)
+    return {
+        "concurrency": concurrency,
+        "pool_size": concurrency,
+        "rounds": ROUNDS,
+        "raw": raw,
+        "pool": pooled,
+        "efficiency": round(ratio, 3),
+        "efficiency_aggregate": round(pooled["throughput_per_s"] / raw["throughput_per_s"], 3),
+        "overhead_ms": {"p50": round(d50, 2), "p99": round(d99, 2)},
+        "cpu_ratio_pool_to_raw": round(pooled["cpu_ms_per_request"] / raw["cpu_ms_per_request"], 2),
+        "ideal_fraction": round(pooled["throughput_per_s"] / (concurrency / LATENCY), 3),
+    }
+
+
+async def failing_pair(good_url: str, bad_url: str, n: int, concurrency: int = 50) -> dict[str, Any]:
+    deps = [
+        Deployment("flaky", "openai", "fake-model", bad_url, None, max_concurrency=concurrency, timeout=30),
+        Deployment("steady", "openai", "fake-model", good_url, None, max_concurrency=concurrency, timeout=30),
+    ]
+    pool = _pool(deps, concurrency)
+    run = await _drive(_pool_caller(pool), concurrency, n)
+    status = pool.status()
+    await pool.aclose()
+    return {
+        "requests": run["n"],
+        "concurrency": concurrency,
+        "success_rate": round(run["ok"] / run["n"], 4),
+        "throughput_per_s": round(run["n"] / run["wall"], 1),
+        "flaky_error_rate_last_500": round(status.deployments[0].error_rate, 3),
+        "flaky_breaker": status.deployments[0].state,
+    }
+
+
+_IDLE_SCRIPT = """
+import asyncio, json, sys, psutil
+from pool.clients import make_client
+from pool.config import Deployment, PoolConfig
+from pool.client import Message
+from pool.pool import LLMPool
+url, root = sys.argv[1], sys.argv[2]
+deps = [Deployment("openai", "openai", "m", url), Deployment("anthropic", "anthropic", "m", root),
+        Deployment("gemini", "gemini", "m", root), Deployment("ollama", "ollama", "m", root)]
+async def main():
+    before = psutil.Process().memory_info().rss
+    pool = LLMPool(PoolConfig(tuple(deps), {d.name: (d.name,) for d in deps}),
+                   {d.name: make_client(d) for d in deps}, size=5)
+    for d in deps:  # one request each, so every shared session and connection exists
+        await pool.complete([Message("user", "hi")], model=d.name)
+    await asyncio.sleep(0.2)
+    print(json.dumps({"rss_mb": psutil.Process().memory_info().rss / 2**20, "imports_mb": before / 2**20}))
+    await pool.aclose()
+asyncio.run(main())
+"""
+
+
+async def idle_rss(url: str) -> dict[str, float]:
+    root = url.rsplit("/v1", 1)[0]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _IDLE_SCRIPT, url, root, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    data = json.loads(out.decode().strip().splitlines()[-1])
+    return {"rss_mb": round(data["rss_mb"], 1), "rss_before_pool_mb": round(data["imports_mb"], 1)}
+
+
+async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any]:
+    n = n or 2000
+    result: dict[str, Any] = {"requests_per_run": n, "fake_latency_ms": LATENCY * 1000}
+    async with fake_process() as url:
+        for c in CONCURRENCY:
+            result[f"concurrency_{c}"] = await compare(url, c, n)
+        result["idle_rss_4_deployments"] = await idle_rss(url)
+        async with fake_process("--fail-rate", "0.3") as bad_url:
+            result["two_deployments_one_failing_30pct"] = await failing_pair(url, bad_url, n)
+    worst = [result[f"concurrency_{c}"] for c in CONCURRENCY]
+    result["efficiency"] = min(r["efficiency"] for r in worst)
+    result["overhead_ms"] = {"p50": max(r["overhead_ms"]["p50"] for r in worst), "p99": max(r["overhead_ms"]["p99"] for r in worst)}
+    result["cpu_ms_per_request"] = {
+        "pool": max(r["pool"]["cpu_ms_per_request"] for r in worst), "raw": max(r["raw"]["cpu_ms_per_request"] for r in worst)
+    }
+    result["success_rate"] = result["two_deployments_one_failing_30pct"]["success_rate"]
+    return result
