@@ -128,6 +128,7 @@ class HTTPChatClient:
         timeout = timeout or self.timeout
         path, body = self.request(messages, model, tools, max_tokens or self.max_tokens, True)
         state = self.stream_state(model, messages)
+        seen = 0
         started = time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
@@ -144,6 +145,7 @@ class HTTPChatClient:
                     event = self._decode(line)
                     if event is None:
                         continue
+                    seen += 1
                     try:
                         delta = state.feed(event)
                     except _PARSE_ERRORS as e:
@@ -154,6 +156,8 @@ class HTTPChatClient:
                 resp.release()
         except (aiohttp.ClientError, OSError, TimeoutError) as e:
             raise self._transport_error(e, timeout) from e
+        if not seen:  # e.g. an HTML error page with status 200 from a proxy
+            raise BadResponse(self.name, f"the stream carried no {self.kind} events")
         try:
             yield state.finish((time.perf_counter() - started) * 1000)
         except _PARSE_ERRORS as e:

@@ -170,7 +170,7 @@ class LLMPool:
         try:
             failed: set[str] = set()
             last: ProviderError | None = None
-            for attempt in range(self.retries + 1):
+            for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
                 state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
                 reservation = self.budgets.reserve(keys, est.amount) if keys else None
                 timeout = await self._enter(state, reservation, deadline)
@@ -196,7 +196,7 @@ class LLMPool:
         try:
             failed: set[str] = set()
             last: ProviderError | None = None
-            for attempt in range(self.retries + 1):
+            for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
                 state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
                 reservation = self.budgets.reserve(keys, est.amount) if keys else None
                 timeout = await self._enter(state, reservation, deadline)
