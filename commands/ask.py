@@ -38,7 +38,8 @@ def pool_error_text(e: PoolError, locale: str) -> str | None:
 
 def footer(result: Completion) -> str:
     approx = "~" if result.estimated_usage else ""
-    cost = f"≈${result.cost:.4f} (unpriced model, charged at the estimate)" if result.cost_estimated else f"${result.cost:.4f}"
+    amount = f"${result.cost:.4f}" if result.cost >= 0.01 else f"${result.cost:.6f}"
+    cost = f"≈{amount} (unpriced model, charged at the estimate)" if result.cost_estimated else amount
     return (
         f"{result.model} via {result.provider} · {approx}{result.tokens_in}+{result.tokens_out} tokens · "
         f"{cost} · {result.latency_ms:.0f} ms"
