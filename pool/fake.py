@@ -3,7 +3,8 @@
 One server speaks all four dialects over a real socket, streaming included:
 OpenAI `POST /v1/chat/completions` (+ `GET /v1/models`), Anthropic `POST /v1/messages`, Gemini
 `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`, Ollama `POST /api/chat`.
-Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, chunk_delay.
+Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, chunk_delay,
+cut_after.
 A per-request script (`server.script.append(Behavior(...))`) overrides the default for the next requests.
 Run alone: `python -m pool.fake --port 8901 --latency 0.1` (prints its OpenAI base URL).
 """
@@ -35,6 +36,7 @@ class Behavior:
     usage: bool = True  # include token usage
     tool_calls: tuple[dict[str, Any], ...] = ()  # [{"name": …, "arguments": {…}}] when the request offers tools
     chunk_delay: float = 0.0  # pause between streamed chunks
+    cut_after: int | None = None  # drop the connection after this many streamed chunks
 
 
 @dataclass
@@ -127,7 +129,11 @@ class FakeLLM:
             return web.Response(text=json.dumps(render.full(answer)), content_type="application/json")
         resp = web.StreamResponse(headers={"Content-Type": render.content_type})
         await resp.prepare(request)
-        for chunk in render.chunks(answer, body):
+        for i, chunk in enumerate(render.chunks(answer, body)):
+            if b.cut_after is not None and i >= b.cut_after:
+                assert request.transport is not None
+                request.transport.close()  # mid-answer: the client sees an incomplete body
+                return resp
             await resp.write(chunk)
             if b.chunk_delay:
                 await asyncio.sleep(b.chunk_delay)

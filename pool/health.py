@@ -77,6 +77,11 @@ def utc_day(now: float | None = None) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(now if now is not None else time.time()))
 
 
+def _next_midnight() -> float:
+    now = time.time()
+    return now - now % 86400 + 86400
+
+
 class DeploymentStats:
     """Latency window (last 500), EWMA for latency routing, in-flight and waiting counts, today's totals."""
 
@@ -88,8 +93,9 @@ class DeploymentStats:
         self.ewma_ms: float | None = None
         self.in_flight = 0
         self.waiting = 0
-        self.cooling_until = 0.0  # monotonic: a 429's Retry-After
+        self.cooling_until = 0.0  # the loop's clock: a 429's Retry-After
         self.today = DayTotals(day=utc_day())
+        self._day_ends = _next_midnight()
 
     def record(self, latency_ms: float | None, error: bool) -> None:
         if latency_ms is not None:
@@ -107,9 +113,8 @@ class DeploymentStats:
         day.cost += cost
 
     def _day(self) -> DayTotals:
-        today = utc_day()
-        if self.today.day != today:
-            self.today = DayTotals(day=today)
+        if time.time() >= self._day_ends:  # one float compare on the hot path, not a strftime
+            self.today, self._day_ends = DayTotals(day=utc_day()), _next_midnight()
         return self.today
 
     def percentile(self, q: float) -> float | None:

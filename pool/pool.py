@@ -47,6 +47,7 @@ log = logging.getLogger("chatops.pool")
 FAILURES = (ProviderUnavailable, ProviderTimeout, BadResponse)  # count against the breaker
 DEPLOYMENT_SPECIFIC = (401, 403, 404)  # a bad key or a missing model: another candidate may work
 _META = CallMeta()
+_PRICED = Estimate(0.0, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +268,9 @@ class LLMPool:
             if not state.breaker.allows():
                 shut.append(state)
                 continue
-            est = estimate(state.price, messages, max_tokens)
             keys = self.budgets.keys(name, meta) if self.budgets.limits else []
+            # the estimate matters for budgets and for unpriced models only; skip the work otherwise
+            est = estimate(state.price, messages, max_tokens) if keys or state.price is None else _PRICED
             if keys:
                 block = self.budgets.blocking(keys, est.amount)
                 if block is not None:

@@ -256,3 +256,17 @@ async def test_status_reports_latency_errors_and_todays_usage(fake_llm: FakeLLM,
     assert d.error_rate == 0.5 and d.p50_ms is not None and d.p95_ms is not None
     assert (d.tokens_in_today, d.tokens_out_today) == (result.tokens_in, result.tokens_out)
     assert d.cost_today == pytest.approx(result.cost) and result.cost > 0
+
+
+async def test_a_stream_cut_after_its_first_tokens_is_not_retried(fake_llm: FakeLLM, closing: list[LLMPool]) -> None:
+    pool, _ = make_pool(deployment("only", fake_llm), retries=2)
+    closing.append(pool)
+    fake_llm.script.append(Behavior(cut_after=3))
+    got: list[str] = []
+    with pytest.raises(ProviderUnavailable):
+        async for event in pool.stream(QUESTION):
+            got.append(event)  # type: ignore[arg-type]
+    assert got == ["echo:", " what"]  # the role chunk, then two words, then the connection dropped
+    assert len(fake_llm.requests) == 1  # a second answer would not continue the first
+    status = pool.status()
+    assert status.slots_busy == 0 and status.deployments[0].requests_today == 1
