@@ -82,7 +82,9 @@ def _env_aliases(names: list[str]) -> dict[str, tuple[str, ...]]:
 
 def from_env(s: Any) -> PoolConfig:
     """One deployment per provider the environment configures, tried in this order."""
-    secret = lambda v: v.get_secret_value() if v is not None else None  # noqa: E731
+    def secret(v: Any) -> str | None:
+        return v.get_secret_value() if v is not None else None
+
     deps: list[Deployment] = []
     common = dict(max_concurrency=s.llm_pool_size, timeout=s.llm_timeout)
     if (base := s.openai_endpoint()) is not None:
@@ -160,7 +162,7 @@ def _deployment(raw: dict[str, Any], index: int, env: Mapping[str, str]) -> Depl
         if not key:
             raise ValueError(f"{where}: key_env {raw['key_env']} is not set")
     try:
-        return Deployment(
+        dep = Deployment(
             name=str(raw["name"]), kind=raw["kind"], model=str(raw["model"]), base_url=raw.get("base_url"),
             api_key=key, max_concurrency=int(raw.get("max_concurrency", 10)), weight=float(raw.get("weight", 1.0)),
             price_in=_opt_float(raw.get("price_in")), price_out=_opt_float(raw.get("price_out")),
@@ -168,6 +170,11 @@ def _deployment(raw: dict[str, Any], index: int, env: Mapping[str, str]) -> Depl
         )
     except (TypeError, ValueError):
         raise ValueError(f"{where}: max_concurrency, weight, prices and timeout must be numbers") from None
+    if dep.max_concurrency < 1 or dep.weight <= 0 or dep.timeout <= 0:
+        raise ValueError(f"{where}: max_concurrency must be at least 1, weight and timeout above 0")
+    if (dep.price_in or 0) < 0 or (dep.price_out or 0) < 0:
+        raise ValueError(f"{where}: prices cannot be negative")
+    return dep
 
 
 def _opt_float(v: Any) -> float | None:
