@@ -173,7 +173,7 @@ class LLMPool:
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
                 state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
-                reservation = self.budgets.reserve(keys, est.amount) if keys else None
+                reservation = self._reserve(state, est, keys) if keys else None
                 timeout = await self._enter(state, reservation, deadline)
                 started = time.perf_counter()
                 try:
@@ -199,7 +199,7 @@ class LLMPool:
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
                 state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
-                reservation = self.budgets.reserve(keys, est.amount) if keys else None
+                reservation = self._reserve(state, est, keys) if keys else None
                 timeout = await self._enter(state, reservation, deadline)
                 started = time.perf_counter()
                 answered, result = False, None
@@ -287,6 +287,15 @@ class LLMPool:
         if last is not None:
             raise last
         raise CircuitOpen([s.name for s in shut], min(s.breaker.retry_in() for s in shut))
+
+    def _reserve(self, state: DeploymentState, est: Estimate, keys: list[tuple[str, str]]) -> Reservation:
+        """Check and book in one synchronous step: `_choose` may have slept since its check."""
+        block = self.budgets.blocking(keys, est.amount)
+        if block is not None:
+            (scope, key), limit, committed = block
+            self._emit("budget_exceeded", f"{scope}:{key}", f"${committed:.4f} of ${limit:.2f} today; {state.name} skipped")
+            raise BudgetExceeded(f"{scope}:{key}", limit, committed)
+        return self.budgets.reserve(keys, est.amount)
 
     async def _enter(self, state: DeploymentState, reservation: Reservation | None, deadline: float) -> float:
         """Take the deployment's semaphore; returns the attempt's timeout (its own, or what the deadline leaves)."""

@@ -97,3 +97,23 @@ async def test_a_deployment_over_its_budget_is_skipped_for_the_next_candidate(
         assert "dear skipped" in events[0].detail
     finally:
         await pool.aclose()
+
+
+async def test_a_request_that_waited_out_a_retry_after_checks_its_budget_again(fake_llm: FakeLLM) -> None:
+    per_request = estimate((1.0, 1.0), QUESTION, 100).amount
+    limit = per_request * 1.5  # room for one
+    pool, _ = make_pool(
+        deployment("only", fake_llm, price_in=1.0, price_out=1.0), budgets={"repo": {"octo/w": limit}}, max_tokens=100,
+    )
+    fake_llm.script.append(Behavior(status=429, retry_after=0.3))
+    try:
+        meta = CallMeta(repo="octo/w")
+        first = asyncio.create_task(pool.complete(QUESTION, meta=meta))
+        while not fake_llm.requests:  # the 429 came back; `first` now waits out its Retry-After
+            await asyncio.sleep(0.01)
+        second = asyncio.create_task(pool.complete(QUESTION, meta=meta))  # also waits: the deployment is cooling
+        results = await asyncio.gather(first, second, return_exceptions=True)
+        assert sorted(type(r).__name__ for r in results) == ["BudgetExceeded", "Completion"]
+        assert pool.budgets.spent[("repo", "octo/w")] <= limit
+    finally:
+        await pool.aclose()
