@@ -40,7 +40,7 @@ async def pool_status(ctx: Context) -> Reply:
     llm = ctx.services.llm
     if llm is None:
         return Reply.text("No LLM is configured.", error=False)
-    status = getattr(llm, "status", lambda: None)()
+    status = llm.status()
     if status is None:
         return Reply.text(f"The LLM pool is off (ENABLE_LLM_POOL=false): requests go straight to {llm.name}.")
     return render_pool(status)

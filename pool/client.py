@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, Protocol, Union
+
+if TYPE_CHECKING:
+    from pool.snapshot import PoolStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,10 @@ class LLMService(Protocol):
     ) -> AsyncIterator[StreamEvent]: ...
 
     def models(self) -> list[str]: ...
+
+    def status(self) -> PoolStatus | None:
+        """The pool's snapshot for /status pool; None on the single-client path."""
+        ...
 
     async def aclose(self) -> None: ...
 

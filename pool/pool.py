@@ -33,7 +33,6 @@ from pool.errors import (
     ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
-    RequestRejected,
     UnknownModel,
 )
 from pool.health import Breaker
