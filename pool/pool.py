@@ -1,8 +1,8 @@
 """The LLM pool: slots and priorities, routing, retries, breakers, fallback, budgets and accounting.
 
 One request: take a global slot (priority queue, bounded: full → `PoolBusy` at once), then per attempt
-pick a candidate of the alias (breaker allows it, budgets fit, not cooling after a 429; routed by the
-strategy; a different candidate than the ones that failed when there is one), take its semaphore,
+pick a candidate of the alias (`pool.admission`: breaker allows it, budgets fit, not cooling after a
+429; routed by the strategy; one that has not failed yet when there is one), take its semaphore,
 reserve the budget estimate, call, settle. 429/5xx/timeouts/malformed answers are retried with
 exponential backoff and full jitter (a 429's Retry-After is the floor); other 4xx are not. Everything
 runs under the overall deadline; cancelling the caller cancels the HTTP request.
@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
-from pool.accounting import Budgets, Estimate, Ledger, Reservation, charge, estimate
+from pool.accounting import Budgets, Estimate, Ledger, Reservation, charge
+from pool.admission import Admission
 from pool.client import CallMeta, ChatClient, Completion, Message, StreamEvent, ToolSpec
 from pool.clients import DirectLLM
 from pool.config import PoolConfig
 from pool.errors import (
     BadResponse,
-    BudgetExceeded,
-    CircuitOpen,
     DeadlineExceeded,
     PoolError,
     ProviderError,
@@ -46,7 +44,6 @@ log = logging.getLogger("chatops.pool")
 FAILURES = (ProviderUnavailable, ProviderTimeout, BadResponse)  # count against the breaker
 DEPLOYMENT_SPECIFIC = (401, 403, 404)  # a bad key or a missing model: another candidate may work
 _META = CallMeta()
-_PRICED = Estimate(0.0, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +55,6 @@ class PoolEvent:
 
 
 Listener = Callable[[PoolEvent], None]
-Choice = tuple[DeploymentState, Estimate, list[tuple[str, str]]]
 
 
 class LLMPool:
@@ -76,9 +72,10 @@ class LLMPool:
         self.slots = Slots(size, queue)
         self.route: Strategy = strategy(routing) if isinstance(routing, str) else routing
         self.deadline, self.retries, self.max_tokens = deadline, retries, max_tokens
-        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.backoff_base = backoff_base
         self.pool_cooldown = pool_cooldown
         self.budgets = Budgets(config.budgets)
+        self.admission = Admission(self.states, self.budgets, self.route, self._emit, backoff_base, backoff_cap)
         self.ledger = Ledger()
         self.direct = DirectLLM(config, clients, max_tokens=max_tokens, owns=False)
         self.listeners: list[Listener] = []
@@ -92,6 +89,27 @@ class LLMPool:
 
     def status(self) -> PoolStatus:
         return build_status(self)
+
+    async def health_check(self) -> PoolStatus:
+        """Probe each deployment whose circuit is half-open with a one-token request, so a recovered
+        provider closes its circuit without waiting for user traffic; the scheduler calls this."""
+        probes = [s for s in self.states.values() if s.breaker.state == "half-open" and s.breaker.allows()]
+        await asyncio.gather(*(self._probe(s) for s in probes), return_exceptions=True)
+        return self.status()
+
+    async def _probe(self, state: DeploymentState) -> None:
+        state.breaker.begin()
+        try:
+            await state.client.complete([Message("user", "ping")], max_tokens=1, timeout=state.deployment.timeout)
+        except (ProviderUnavailable, ProviderTimeout, BadResponse):
+            if state.breaker.failure():
+                self._emit("breaker_open", state.name, "the health probe failed")
+            return
+        except BaseException:
+            state.breaker.release()
+            raise
+        if state.breaker.success():
+            self._emit("breaker_closed", state.name, "the health probe succeeded")
 
     def subscribe(self, listener: Listener) -> None:
         self.listeners.append(listener)
@@ -171,8 +189,8 @@ class LLMPool:
             failed: set[str] = set()
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
-                state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
-                reservation = self._reserve(state, est, keys) if keys else None
+                state, est, keys = await self.admission.choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
+                reservation = self.admission.reserve(state, est, keys) if keys else None
                 timeout = await self._enter(state, reservation, deadline)
                 started = time.perf_counter()
                 try:
@@ -197,8 +215,8 @@ class LLMPool:
             failed: set[str] = set()
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
-                state, est, keys = await self._choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
-                reservation = self._reserve(state, est, keys) if keys else None
+                state, est, keys = await self.admission.choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
+                reservation = self.admission.reserve(state, est, keys) if keys else None
                 timeout = await self._enter(state, reservation, deadline)
                 started = time.perf_counter()
                 answered, result = False, None
@@ -229,72 +247,6 @@ class LLMPool:
             raise last
         finally:
             self.slots.release()
-
-    async def _choose(
-        self, names: Sequence[str], failed: set[str], messages: Sequence[Message], meta: CallMeta, max_tokens: int,
-        deadline: float, attempt: int, last: ProviderError | None,
-    ) -> Choice:
-        viable = self._viable(names, messages, meta, max_tokens, last)
-        fresh = [v for v in viable if v[0].name not in failed] or viable
-        now = asyncio.get_running_loop().time()
-        ready = [v for v in fresh if v[0].stats.cooling_until <= now]
-        wait = 0.0
-        if not ready:  # every candidate is rate limited: wait for the first Retry-After to pass
-            soonest = min(fresh, key=lambda v: v[0].stats.cooling_until)
-            wait, ready = soonest[0].stats.cooling_until - now, [soonest]
-        if len(ready) == 1:
-            choice = ready[0]
-        else:
-            picked = self.route([v[0] for v in ready])
-            choice = next(v for v in ready if v[0] is picked)
-        if choice[0].name in failed:  # retrying where it failed: back off, full jitter
-            wait = max(wait, random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** attempt)))
-        if wait > 0:
-            if now + wait >= deadline:
-                raise last or DeadlineExceeded(choice[0].name, "the deadline passes before the provider's Retry-After")
-            await asyncio.sleep(wait)
-        return choice
-
-    def _viable(
-        self, names: Sequence[str], messages: Sequence[Message], meta: CallMeta, max_tokens: int,
-        last: ProviderError | None,
-    ) -> list[Choice]:
-        out: list[Choice] = []
-        shut: list[DeploymentState] = []
-        blocked: tuple[tuple[str, str], float, float] | None = None
-        for name in names:
-            state = self.states[name]
-            if not state.breaker.allows():
-                shut.append(state)
-                continue
-            keys = self.budgets.keys(name, meta) if self.budgets.limits else []
-            # the estimate matters for budgets and for unpriced models only; skip the work otherwise
-            est = estimate(state.price, messages, max_tokens) if keys or state.price is None else _PRICED
-            if keys:
-                block = self.budgets.blocking(keys, est.amount)
-                if block is not None:
-                    blocked = blocked or block
-                    (scope, key), limit, committed = block
-                    self._emit("budget_exceeded", f"{scope}:{key}", f"${committed:.4f} of ${limit:.2f} today; {name} skipped")
-                    continue
-            out.append((state, est, keys))
-        if out:
-            return out
-        if blocked is not None:
-            (scope, key), limit, committed = blocked
-            raise BudgetExceeded(f"{scope}:{key}", limit, committed)
-        if last is not None:
-            raise last
-        raise CircuitOpen([s.name for s in shut], min(s.breaker.retry_in() for s in shut))
-
-    def _reserve(self, state: DeploymentState, est: Estimate, keys: list[tuple[str, str]]) -> Reservation:
-        """Check and book in one synchronous step: `_choose` may have slept since its check."""
-        block = self.budgets.blocking(keys, est.amount)
-        if block is not None:
-            (scope, key), limit, committed = block
-            self._emit("budget_exceeded", f"{scope}:{key}", f"${committed:.4f} of ${limit:.2f} today; {state.name} skipped")
-            raise BudgetExceeded(f"{scope}:{key}", limit, committed)
-        return self.budgets.reserve(keys, est.amount)
 
     async def _enter(self, state: DeploymentState, reservation: Reservation | None, deadline: float) -> float:
         """Take the deployment's semaphore; returns the attempt's timeout (its own, or what the deadline leaves)."""

@@ -270,3 +270,21 @@ async def test_a_stream_cut_after_its_first_tokens_is_not_retried(fake_llm: Fake
     assert len(fake_llm.requests) == 1  # a second answer would not continue the first
     status = pool.status()
     assert status.slots_busy == 0 and status.deployments[0].requests_today == 1
+
+
+async def test_a_health_check_closes_a_recovered_circuit_without_user_traffic(fake_llm: FakeLLM, closing: list[LLMPool]) -> None:
+    pool, events = make_pool(deployment("only", fake_llm), retries=0, breaker_cooldown=0.2)
+    closing.append(pool)
+    fake_llm.behavior = Behavior(status=500)
+    for _ in range(3):
+        with pytest.raises(ProviderUnavailable):
+            await pool.complete(QUESTION)
+    assert (await pool.health_check()).deployments[0].state == "open"  # still cooling down: not probed
+    assert len(fake_llm.requests) == 3
+    await until(lambda: pool.status().deployments[0].state == "half-open")
+    assert (await pool.health_check()).deployments[0].state == "open"  # still failing: open again
+    fake_llm.behavior = Behavior()
+    await until(lambda: pool.status().deployments[0].state == "half-open")
+    assert (await pool.health_check()).deployments[0].state == "closed"
+    assert fake_llm.requests[-1]["body"]["max_tokens"] == 1
+    assert [e.kind for e in events] == ["breaker_open", "breaker_open", "breaker_closed"]
