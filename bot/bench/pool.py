@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -31,11 +32,23 @@ ROUNDS = 4  # raw and pool alternate, n / ROUNDS requests each per round
 MESSAGES = [Message("system", "You are terse."), Message("user", "What is a lease in a job queue?")]
 
 
+def _cpu_split() -> tuple[set[int], set[int]] | None:
+    """(fake's CPUs, bench's CPUs): on a multi-core Linux box the fake gets the last CPU to itself, so at
+    saturation the two clients are compared on their own speed, not on how much CPU they take from the
+    server. None where affinity is not available (the figures are then noisier at concurrency 200)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return ({cpus[-1]}, set(cpus[:-1])) if len(cpus) >= 2 else None
+
+
 @contextlib.asynccontextmanager
-async def fake_process(*extra: str) -> AsyncIterator[str]:
+async def fake_process(*extra: str, cpus: set[int] | None = None) -> AsyncIterator[str]:
     """`python -m pool.fake` in its own process; yields its OpenAI base URL."""
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None  # type: ignore[attr-defined]
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pool.fake", "--latency", str(LATENCY), *extra, stdout=asyncio.subprocess.PIPE
+        sys.executable, "-m", "pool.fake", "--latency", str(LATENCY), *extra, stdout=asyncio.subprocess.PIPE,
+        preexec_fn=pin,
     )
     try:
         assert proc.stdout is not None
@@ -204,12 +217,21 @@ async def idle_rss(url: str) -> dict[str, float]:
 async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any]:
     n = n or 2000
     result: dict[str, Any] = {"requests_per_run": n, "fake_latency_ms": LATENCY * 1000}
-    async with fake_process() as url:
-        for c in CONCURRENCY:
-            result[f"concurrency_{c}"] = await compare(url, c, n)
-        result["idle_rss_4_deployments"] = await idle_rss(url)
-        async with fake_process("--fail-rate", "0.3") as bad_url:
-            result["two_deployments_one_failing_30pct"] = await failing_pair(url, bad_url, n)
+    split = _cpu_split()
+    mine = os.sched_getaffinity(0) if split else None
+    result["cpu_pinning"] = {"fake": sorted(split[0]), "bench": sorted(split[1])} if split else None
+    try:
+        if split:
+            os.sched_setaffinity(0, split[1])
+        async with fake_process(cpus=split[0] if split else None) as url:
+            for c in CONCURRENCY:
+                result[f"concurrency_{c}"] = await compare(url, c, n)
+            result["idle_rss_4_deployments"] = await idle_rss(url)
+            async with fake_process("--fail-rate", "0.3") as bad_url:
+                result["two_deployments_one_failing_30pct"] = await failing_pair(url, bad_url, n)
+    finally:
+        if mine:
+            os.sched_setaffinity(0, mine)
     worst = [result[f"concurrency_{c}"] for c in CONCURRENCY]
     result["efficiency"] = min(r["efficiency"] for r in worst)
     result["overhead_ms"] = {"p50": max(r["overhead_ms"]["p50"] for r in worst), "p99": max(r["overhead_ms"]["p99"] for r in worst)}
