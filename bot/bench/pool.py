@@ -3,7 +3,9 @@
 The fake answers after a fixed 100 ms. At each concurrency (10, 50, 200; pool size to match) the raw
 client and the pool each send `n` requests, in alternating rounds (raw, pool, raw, pool…) so a change in
 the machine's load hits both alike; efficiency and overhead are the medians over the paired rounds. Then two deployments, one failing 30 % with 500s, for the
-success rate; then the idle RSS of a process holding a pool of four deployments (one per dialect).
+success rate; then the idle RSS of a process holding a pool of four deployments (one per dialect); then
+the pool's own overhead around an in-memory client (`pool_own_overhead_us`), which no network or
+neighbour's load blurs.
 Every loop is bounded by count and by time.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from pool.client import Message
+from pool.client import Completion, Message
 from pool.clients import make_client
 from pool.config import Deployment, PoolConfig
 from pool.pool import LLMPool
@@ -182,11 +184,48 @@ async def failing_pair(good_url: str, bad_url: str, n: int, concurrency: int = 5
     }
 
 
+class _Instant:
+    """A ChatClient that answers at once from memory: what is left of a request's time is the pool's own."""
+
+    name = "instant"
+
+    async def complete(self, messages: Any, **kw: Any) -> Completion:
+        return Completion("ok", "instant", "gpt-4o-mini", 12, 3, 0.0)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def own_overhead(n: int = 20000) -> dict[str, float]:
+    """The pool's own latency per request (µs), free of network and machine noise: the pool around an
+    instant client, minus the instant client alone, at p50 and p99, one request at a time."""
+    dep = Deployment("instant", "openai", "gpt-4o-mini", None, None, max_concurrency=10)
+    pool = LLMPool(PoolConfig((dep,), {"default": ("instant",)}), {"instant": _Instant()}, size=10)  # type: ignore[dict-item]
+    client = _Instant()
+
+    async def timed(call: Callable[[], Awaitable[Any]]) -> list[float]:
+        out = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            await call()
+            out.append((time.perf_counter() - t0) * 1e6)
+        return out
+
+    async with asyncio.timeout(RUN_LIMIT_S):
+        base = await timed(lambda: client.complete(MESSAGES))
+        pooled = await timed(lambda: pool.complete(MESSAGES))
+    return {
+        "p50": round(_pct(pooled, 0.5) - _pct(base, 0.5), 1),
+        "p99": round(_pct(pooled, 0.99) - _pct(base, 0.99), 1),
+        "requests": n,
+    }
+
+
 _IDLE_SCRIPT = """
 import asyncio, json, sys, psutil
 from pool.clients import make_client
 from pool.config import Deployment, PoolConfig
-from pool.client import Message
+from pool.client import Completion, Message
 from pool.pool import LLMPool
 url, root = sys.argv[1], sys.argv[2]
 deps = [Deployment("openai", "openai", "m", url), Deployment("anthropic", "anthropic", "m", root),
@@ -239,4 +278,5 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
         "pool": max(r["pool"]["cpu_ms_per_request"] for r in worst), "raw": max(r["raw"]["cpu_ms_per_request"] for r in worst)
     }
     result["success_rate"] = result["two_deployments_one_failing_30pct"]["success_rate"]
+    result["pool_own_overhead_us"] = await own_overhead()
     return result
