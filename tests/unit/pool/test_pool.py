@@ -176,7 +176,7 @@ async def test_a_full_queue_answers_busy_with_the_position_at_once(fake_llm: Fak
 async def test_interactive_work_goes_before_github_before_scheduled(fake_llm: FakeLLM, closing: list[LLMPool]) -> None:
     pool, _ = make_pool(deployment("only", fake_llm), size=1, queue=10)
     closing.append(pool)
-    fake_llm.behavior = Behavior(latency=0.05)
+    fake_llm.script.append(Behavior(latency=0.3))  # the first holds the only slot while the others queue
 
     def ask(text: str, priority: int) -> asyncio.Task[Completion]:
         return asyncio.create_task(pool.complete([Message("user", text)], meta=CallMeta(priority=priority)))
@@ -192,7 +192,7 @@ async def test_interactive_work_goes_before_github_before_scheduled(fake_llm: Fa
 async def test_an_urgent_request_displaces_the_least_urgent_waiter(fake_llm: FakeLLM, closing: list[LLMPool]) -> None:
     pool, _ = make_pool(deployment("only", fake_llm), size=1, queue=1)
     closing.append(pool)
-    fake_llm.behavior = Behavior(latency=0.1)
+    fake_llm.script.append(Behavior(latency=0.3))
     first = asyncio.create_task(pool.complete([Message("user", "first")]))
     await until(lambda: pool.slots.busy == 1)
     scheduled = asyncio.create_task(pool.complete([Message("user", "scheduled")], meta=CallMeta(priority=20)))
@@ -232,7 +232,7 @@ async def test_the_pool_switches_itself_off_after_three_internal_errors_and_come
         raise RuntimeError("router bug")
 
     pool, events = make_pool(
-        deployment("a", fake_llm), deployment("b", second), routing=broken_router, pool_cooldown=0.3
+        deployment("a", fake_llm), deployment("b", second), routing=broken_router, pool_cooldown=1.0
     )
     closing.append(pool)
     for _ in range(3):  # every request is still answered, by the single-client path
@@ -240,7 +240,7 @@ async def test_the_pool_switches_itself_off_after_three_internal_errors_and_come
     assert not pool.status().enabled
     assert [e.kind for e in events] == ["pool_disabled"]
     assert (await pool.complete(QUESTION)).provider == "a"  # off: straight to the client, router not consulted
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(1.05)
     assert (await pool.complete(QUESTION)).provider == "a"
     assert [e.kind for e in events] == ["pool_disabled", "pool_enabled"]
     assert pool.status().enabled and pool.internal_errors == 1
@@ -273,7 +273,7 @@ async def test_a_stream_cut_after_its_first_tokens_is_not_retried(fake_llm: Fake
 
 
 async def test_a_health_check_closes_a_recovered_circuit_without_user_traffic(fake_llm: FakeLLM, closing: list[LLMPool]) -> None:
-    pool, events = make_pool(deployment("only", fake_llm), retries=0, breaker_cooldown=0.2)
+    pool, events = make_pool(deployment("only", fake_llm), retries=0, breaker_cooldown=0.5)
     closing.append(pool)
     fake_llm.behavior = Behavior(status=500)
     for _ in range(3):
