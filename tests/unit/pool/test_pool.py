@@ -69,7 +69,7 @@ async def test_5xx_is_retried_with_backoff_on_the_same_deployment(fake_llm: Fake
 async def test_breaker_opens_after_three_failures_and_recovers_through_one_half_open_probe(
     fake_llm: FakeLLM, closing: list[LLMPool]
 ) -> None:
-    pool, events = make_pool(deployment("only", fake_llm), retries=0, breaker_cooldown=0.3)
+    pool, events = make_pool(deployment("only", fake_llm), retries=0, breaker_cooldown=0.6)
     closing.append(pool)
     fake_llm.behavior = Behavior(status=500)
     for _ in range(3):
