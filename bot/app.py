@@ -90,6 +90,7 @@ async def open_bot(
         llm = build_chat_client(settings.llm)
         if llm is not None:
             stack.push_async_callback(llm.aclose)
+            _expose_pool_metrics(llm, stack)
 
         registry = Registry(default_commands())
         services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT)
@@ -103,3 +104,17 @@ async def open_bot(
             instance=new_instance_id(),
         )
         yield bot
+
+
+def _expose_pool_metrics(llm: object, stack: contextlib.AsyncExitStack) -> None:
+    """The LLM pool's gauges at GET /metrics, read at scrape time; unregistered when the bot closes."""
+    from pool.pool import LLMPool
+
+    if isinstance(llm, LLMPool):
+        from prometheus_client import REGISTRY
+
+        from pool.metrics import PoolCollector
+
+        collector = PoolCollector(llm.status)
+        REGISTRY.register(collector)
+        stack.callback(REGISTRY.unregister, collector)

@@ -143,3 +143,12 @@ async def test_with_the_pool_disabled_ask_still_streams_and_status_says_so(bot: 
     assert [r["status"] for r in rows] == [Status.COMPLETED, Status.COMPLETED]
     assert "echo: hi there" in transcript.getvalue()
     assert "The LLM pool is off (ENABLE_LLM_POOL=false): requests go straight to openai." in transcript.getvalue()
+
+
+async def test_the_pool_is_visible_at_metrics_while_the_bot_runs(pool_bot: Bot) -> None:
+    from prometheus_client import REGISTRY, generate_latest
+
+    await run(pool_bot, "/ask hello")
+    text = generate_latest(REGISTRY).decode()
+    assert 'chatops_llm_in_flight{deployment="fake",kind="openai",model="gpt-4o-mini"} 0.0' in text
+    assert 'chatops_llm_tokens_total{direction="out",kind="openai",model="gpt-4o-mini"}' in text
