@@ -26,6 +26,8 @@ def budget_keys(requester: str, conversation: Conversation) -> dict[str, str | N
 def pool_error_text(e: PoolError, locale: str) -> str | None:
     """The user's sentence for a pool refusal (busy, budget, open circuits, unknown model); None otherwise."""
     if isinstance(e, PoolBusy):
+        if e.queue_size == 0:
+            return t("llm_busy_no_queue", locale)
         return t("llm_busy", locale, position=e.position, size=e.queue_size)
     if isinstance(e, BudgetExceeded):
         return t("llm_budget", locale, budget=e.budget, spent=e.spent, limit=e.limit)

@@ -28,6 +28,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "The LLM workers are busy: you would be number {position} in a queue of {size}. Try again in a moment.",
         "ja": "LLM ワーカーが混み合っています（待ち行列 {size} 件中 {position} 番目）。少し待ってから再度お試しください。",
     },
+    "llm_busy_no_queue": {
+        "en": "All LLM workers are busy and this bot keeps no queue. Try again in a moment.",
+        "ja": "LLM ワーカーがすべて使用中です（待ち行列なし）。少し待ってから再度お試しください。",
+    },
     "llm_budget": {
         "en": "The LLM budget `{budget}` is used up for today (${spent:.4f} of ${limit:.2f}).",
         "ja": "LLM の予算 `{budget}` は本日分を使い切りました（${limit:.2f} 中 ${spent:.4f}）。",

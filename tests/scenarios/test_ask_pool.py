@@ -117,7 +117,7 @@ async def test_a_full_pool_answers_busy_at_once(pool_bot: Bot, fake_llm: FakeLLM
     first, second = await run(pool_bot, "/ask slow one", "/ask quick one")
     assert first["status"] == Status.COMPLETED
     assert second["status"] == Status.FAILED and second["finished_at"] < first["finished_at"]
-    assert "The LLM workers are busy: you would be number 1 in a queue of 0." in terminal.getvalue()
+    assert "All LLM workers are busy and this bot keeps no queue." in terminal.getvalue()
 
 
 async def test_a_user_over_budget_is_refused_naming_the_budget(pool_bot: Bot, fake_llm: FakeLLM, terminal: Recording) -> None:
