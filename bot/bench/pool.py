@@ -1,8 +1,8 @@
 """`chatops bench pool`: the LLM pool against a raw aiohttp client, on one fake LLM in another process.
 
 The fake answers after a fixed 100 ms. At each concurrency (10, 50, 200; pool size to match) the raw
-client and the pool each send `n` requests, in alternating rounds (raw, pool, raw, pool…) so a change in
-the machine's load hits both alike; efficiency and overhead are the medians over the paired rounds. Then two deployments, one failing 30 % with 500s, for the
+client and the pool each send `n` requests, in alternating rounds (raw then pool, pool then raw, …) so a
+change in the machine's load hits both alike; efficiency and overhead are the medians over the paired rounds. Then two deployments, one failing 30 % with 500s, for the
 success rate; then the idle RSS of a process holding a pool of four deployments (one per dialect); then
 the pool's own overhead around an in-memory client (`pool_own_overhead_us`), which no network or
 neighbour's load blurs.
@@ -140,9 +140,13 @@ async def compare(url: str, concurrency: int, n: int) -> dict[str, Any]:
         await _drive(raw_call, concurrency, concurrency)
         await _drive(pool_call, concurrency, concurrency)
         part = max(concurrency, n // ROUNDS)
-        for _ in range(ROUNDS):
-            raw_runs.append(await _drive(raw_call, concurrency, part))
-            pool_runs.append(await _drive(pool_call, concurrency, part))
+        for i in range(ROUNDS):  # who goes first alternates: no side always meets a server fresh from a burst
+            if i % 2:
+                pool_runs.append(await _drive(pool_call, concurrency, part))
+                raw_runs.append(await _drive(raw_call, concurrency, part))
+            else:
+                raw_runs.append(await _drive(raw_call, concurrency, part))
+                pool_runs.append(await _drive(pool_call, concurrency, part))
     await pool.aclose()
     raw, pooled = _merge(raw_runs), _merge(pool_runs)
     raw.pop("_lat"), pooled.pop("_lat")
