@@ -47,7 +47,7 @@ class FakeLLM:
     keep_requests: bool = True
     url: str = ""  # the OpenAI-compatible base (…/v1), as OPENAI_BASE_URL wants it
     root: str = ""  # scheme://host:port, as ANTHROPIC_BASE_URL, GEMINI_BASE_URL and OLLAMA_HOST want it
-    disconnects: int = 0  # hung requests the client gave up on (the server saw the connection close)
+    disconnects: int = 0  # requests the client gave up on before the answer was complete
     _runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
@@ -95,6 +95,13 @@ class FakeLLM:
         return handle
 
     async def _serve(self, dialect: str, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._answer_request(dialect, request)
+        except asyncio.CancelledError:
+            self.disconnects += 1  # the client closed the connection before the answer was complete
+            raise
+
+    async def _answer_request(self, dialect: str, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         stream = bool(body.get("stream"))
         model = str(body.get("model", "fake-model"))
@@ -107,11 +114,7 @@ class FakeLLM:
             )
         b = self.script.popleft() if self.script else self.behavior
         if b.hang:
-            try:
-                await asyncio.sleep(3600)
-            except asyncio.CancelledError:
-                self.disconnects += 1
-                raise
+            await asyncio.sleep(3600)
         if b.latency:
             await asyncio.sleep(b.latency)
         failing = b.status is not None and (b.fail_rate == 0 or random.random() < b.fail_rate)

@@ -133,6 +133,7 @@ class HTTPChatClient:
         try:
             async with asyncio.timeout(timeout):
                 resp = await self._http().post(self.base_url + path, data=json.dumps(body))
+            finished = False
             try:
                 if resp.status >= 400:
                     raise self._status_error(resp.status, await resp.read(), resp.headers.get("Retry-After"))
@@ -141,6 +142,7 @@ class HTTPChatClient:
                     async with asyncio.timeout(timeout):
                         line = await resp.content.readline()
                     if not line:
+                        finished = True
                         break
                     event = self._decode(line)
                     if event is None:
@@ -153,7 +155,9 @@ class HTTPChatClient:
                     if delta:
                         yield delta
             finally:
-                resp.release()
+                # read to the end: the connection goes back for keep-alive; abandoned (the caller stopped,
+                # an error): close it, so the provider stops generating
+                resp.release() if finished else resp.close()
         except (aiohttp.ClientError, OSError, TimeoutError) as e:
             raise self._transport_error(e, timeout) from e
         if not seen:  # e.g. an HTML error page with status 200 from a proxy

@@ -288,3 +288,18 @@ async def test_a_health_check_closes_a_recovered_circuit_without_user_traffic(fa
     assert (await pool.health_check()).deployments[0].state == "closed"
     assert fake_llm.requests[-1]["body"]["max_tokens"] == 1
     assert [e.kind for e in events] == ["breaker_open", "breaker_open", "breaker_closed"]
+
+
+async def test_a_caller_that_stops_reading_a_stream_closes_it_and_frees_the_slot(
+    fake_llm: FakeLLM, closing: list[LLMPool]
+) -> None:
+    pool, _ = make_pool(deployment("only", fake_llm))
+    closing.append(pool)
+    fake_llm.behavior = Behavior(chunk_delay=0.5)
+    stream = pool.stream(QUESTION)
+    assert await anext(stream) == "echo:"
+    await stream.aclose()  # type: ignore[attr-defined]
+    await until(lambda: fake_llm.disconnects == 1)  # the provider stopped writing the answer
+    status = pool.status()
+    assert status.slots_busy == 0 and status.deployments[0].in_flight == 0
+    assert status.deployments[0].state == "closed" and status.deployments[0].requests_today == 0
