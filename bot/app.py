@@ -116,5 +116,9 @@ def _expose_pool_metrics(llm: object, stack: contextlib.AsyncExitStack) -> None:
         from pool.metrics import PoolCollector
 
         collector = PoolCollector(llm.status)
-        REGISTRY.register(collector)
+        try:
+            REGISTRY.register(collector)
+        except ValueError:  # another bot in this process (tests) already exposes a pool
+            log.warning("LLM pool metrics already registered in this process; this pool is not exported")
+            return
         stack.callback(REGISTRY.unregister, collector)
