@@ -93,6 +93,7 @@ async def open_bot(
         llm = build_chat_client(settings.llm)
         if llm is not None:
             stack.push_async_callback(llm.aclose)
+            _expose_pool_metrics(llm, stack)
 
         hub = None
         if settings.mcp.configured():  # the mcp SDK costs ~0.7 s to import: only when there is something to mount
@@ -126,3 +127,21 @@ async def open_bot(
         if github:
             github.on_stored(bot.ingest.notify)
         yield bot
+
+
+def _expose_pool_metrics(llm: object, stack: contextlib.AsyncExitStack) -> None:
+    """The LLM pool's gauges at GET /metrics, read at scrape time; unregistered when the bot closes."""
+    from pool.pool import LLMPool
+
+    if isinstance(llm, LLMPool):
+        from prometheus_client import REGISTRY
+
+        from pool.metrics import PoolCollector
+
+        collector = PoolCollector(llm.status)
+        try:
+            REGISTRY.register(collector)
+        except ValueError:  # another bot in this process (tests) already exposes a pool
+            log.warning("LLM pool metrics already registered in this process; this pool is not exported")
+            return
+        stack.callback(REGISTRY.unregister, collector)

@@ -35,8 +35,20 @@ class LiveMessage:
         self._id, self._conversation = execution_id, conversation
         self.ref = ref
         self._last_edit = 0.0
+        self._broken = False
 
     async def show(self, reply: Reply) -> None:
+        """Best effort: a progress update that cannot be shown never fails the work itself."""
+        if self._broken:
+            return
+        try:
+            await self._show(reply)
+        except Exception as e:
+            self._broken = True
+            log.warning("execution %s: progress update to %s failed (%s); the final reply will still be sent",
+                        self._id, self._adapter.platform, type(e).__name__)
+
+    async def _show(self, reply: Reply) -> None:
         if self.ref is None:
             self.ref = await self._adapter.post(self._conversation, reply, final=False)
             self._last_edit = time.monotonic()

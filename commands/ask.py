@@ -1,12 +1,15 @@
-"""/ask: a question answered by the configured LLM."""
+"""/ask [--model alias] <question>: a question answered by the LLM, streamed into the reply as it comes."""
 from __future__ import annotations
+
+import contextlib
 
 from commands.context import Context
 from commands.errors import UserError
 from commands.messages import t
-from commands.model import Reply
-from commands.registry import Arg, Args, Command
-from pool.client import Message
+from commands.model import Conversation, Reply
+from commands.registry import Arg, Args, Command, Option
+from pool.client import CallMeta, Completion, Message
+from pool.errors import BudgetExceeded, CircuitOpen, PoolBusy, PoolError, ProviderError, UnknownModel
 
 SYSTEM_PROMPT = (
     "You are a helpful assistant inside a team's chat. Answer concisely in the language of the question. "
@@ -14,20 +17,69 @@ SYSTEM_PROMPT = (
 )
 
 
+def budget_keys(requester: str, conversation: Conversation) -> dict[str, str | None]:
+    """Who pays: the user, the channel (threads share it), and the repository for GitHub conversations."""
+    repo = conversation.channel if conversation.platform == "github" else None
+    return {"user": requester, "channel": f"{conversation.platform}:{conversation.channel}", "repo": repo}
+
+
+def pool_error_text(e: PoolError, locale: str) -> str | None:
+    """The user's sentence for a pool refusal (busy, budget, open circuits, unknown model); None otherwise."""
+    if isinstance(e, PoolBusy):
+        if e.queue_size == 0:
+            return t("llm_busy_no_queue", locale)
+        return t("llm_busy", locale, position=e.position, size=e.queue_size)
+    if isinstance(e, BudgetExceeded):
+        return t("llm_budget", locale, budget=e.budget, spent=e.spent, limit=e.limit)
+    if isinstance(e, CircuitOpen):
+        return t("llm_circuit_open", locale, names=", ".join(e.deployments), seconds=e.retry_in)
+    if isinstance(e, UnknownModel):
+        return t("llm_unknown_model", locale, name=e.name, known=", ".join(e.known))
+    return None
+
+
+def footer(result: Completion) -> str:
+    approx = "~" if result.estimated_usage else ""
+    amount = f"${result.cost:.4f}" if result.cost >= 0.01 else f"${result.cost:.6f}"
+    cost = f"≈{amount} (unpriced model, charged at the estimate)" if result.cost_estimated else amount
+    return (
+        f"{result.model} via {result.provider} · {approx}{result.tokens_in}+{result.tokens_out} tokens · "
+        f"{cost} · {result.latency_ms:.0f} ms"
+    )
+
+
 async def ask_command(ctx: Context, args: Args) -> Reply:
     llm = ctx.services.llm
     if llm is None:
         raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
-    result = await llm.complete([Message("system", SYSTEM_PROMPT), Message("user", args["question"])])
+    messages = [Message("system", SYSTEM_PROMPT), Message("user", args["question"])]
+    meta = CallMeta(priority=COMMAND.priority, **budget_keys(ctx.requester, ctx.conversation))
+    text, result = "", None
+    try:
+        async with contextlib.aclosing(llm.stream(messages, model=args.get("model"), meta=meta)) as events:  # type: ignore[type-var]
+            async for event in events:
+                if isinstance(event, Completion):
+                    result = event
+                else:
+                    text += event
+                    await ctx.progress(Reply.text(text, in_thread=True))  # the outbox throttles edits
+    except ProviderError:
+        raise
+    except PoolError as e:
+        message = pool_error_text(e, ctx.locale)
+        if message is None:
+            raise
+        raise UserError(message) from None
+    if result is None:
+        raise UserError(t("llm_failed", ctx.locale, provider=llm.name, error="no answer"))
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
-    approx = "~" if result.estimated_usage else ""
-    footer = f"{result.model} · {approx}{result.tokens_in}+{result.tokens_out} tokens · {result.latency_ms:.0f} ms"
-    return Reply.text(result.text or "(empty answer)", footer=footer, in_thread=True)
+    return Reply.text(result.text or text or "(empty answer)", footer=footer(result), in_thread=True)
 
 
 COMMAND = Command(
     name="ask",
-    help="Ask the LLM a question.",
+    help="Ask the LLM a question; the answer streams in.",
     handler=ask_command,
     args=(Arg("question", "what to ask, in any language", rest=True),),
+    options=(Option("model", "an alias (fast, smart, review…) or a deployment name"),),
 )

@@ -13,7 +13,7 @@ from commands.model import Conversation, Reply
 if TYPE_CHECKING:
     from commands.github.service import GitHubServices
     from commands.registry import Registry
-    from pool.client import ChatClient
+    from pool.client import LLMService
     from providers.hub import Hub
 
 
@@ -62,7 +62,7 @@ class Usage:
 class Services:
     registry: Registry
     status: StatusSource
-    llm: ChatClient | None = None
+    llm: LLMService | None = None
     llm_hint: str = "set OPENAI_BASE_URL (and OPENAI_API_KEY) to a chat-completions endpoint"
     extra: dict[str, Any] = field(default_factory=dict)
     mcp: Hub | None = None

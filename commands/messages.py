@@ -24,6 +24,26 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "The LLM provider `{provider}` failed: {error}",
         "ja": "LLM プロバイダー `{provider}` でエラーが発生しました: {error}",
     },
+    "llm_busy": {
+        "en": "The LLM workers are busy: you would be number {position} in a queue of {size}. Try again in a moment.",
+        "ja": "LLM ワーカーが混み合っています（待ち行列 {size} 件中 {position} 番目）。少し待ってから再度お試しください。",
+    },
+    "llm_busy_no_queue": {
+        "en": "All LLM workers are busy and this bot keeps no queue. Try again in a moment.",
+        "ja": "LLM ワーカーがすべて使用中です（待ち行列なし）。少し待ってから再度お試しください。",
+    },
+    "llm_budget": {
+        "en": "The LLM budget `{budget}` is used up for today (${spent:.4f} of ${limit:.2f}).",
+        "ja": "LLM の予算 `{budget}` は本日分を使い切りました（${limit:.2f} 中 ${spent:.4f}）。",
+    },
+    "llm_circuit_open": {
+        "en": "Every LLM provider for this request is failing ({names}); trying again in about {seconds:.0f}s.",
+        "ja": "この要求の LLM プロバイダーがすべて停止中です（{names}）。約 {seconds:.0f} 秒後に再試行します。",
+    },
+    "llm_unknown_model": {
+        "en": "Unknown model `{name}`. Known: {known}.",
+        "ja": "`{name}` というモデルはありません。使えるもの: {known}。",
+    },
     "help_title": {"en": "Commands", "ja": "コマンド一覧"},
     "help_footer": {
         "en": "`/help <command>` shows one command in detail.",

@@ -5,7 +5,7 @@ import time
 
 from commands.context import Context
 from commands.model import Reply, Section
-from commands.registry import Args, Command
+from commands.registry import Arg, Args, Command
 from reports.process import human_bytes, process_stats
 
 
@@ -18,6 +18,10 @@ def _duration(seconds: float) -> str:
 
 
 async def status_command(ctx: Context, args: Args) -> Reply:
+    if args.get("section") == "pool":
+        from commands.status_pool import pool_status
+
+        return await pool_status(ctx)
     source = ctx.services.status
     stats = await source.execution_stats()
     proc = process_stats()
@@ -35,4 +39,7 @@ async def status_command(ctx: Context, args: Args) -> Reply:
     return Reply(sections=[Section("", title="Status")], fields=fields)
 
 
-COMMAND = Command(name="status", help="Show the bot's health: uptime, queue, recent executions, CPU and memory.", handler=status_command)
+COMMAND = Command(
+    name="status", help="Show the bot's health: uptime, queue, recent executions, CPU and memory.", handler=status_command,
+    args=(Arg("section", "pool: the LLM pool per deployment", required=False, choices=("pool",)),),
+)

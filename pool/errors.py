@@ -1,12 +1,17 @@
 """Errors of `pool/`; each client maps its transport's errors into these in one place.
 
     PoolError
-    └── ProviderError            carries `provider` (the deployment's name) for the user message
-        ├── ProviderTimeout      per-attempt timeout or overall deadline
-        ├── ProviderUnavailable  connection refused/reset, 5xx
-        ├── RateLimited          429, with `retry_after` seconds when the provider said
-        ├── BadResponse          a body that is not the dialect's JSON
-        └── RequestRejected      4xx other than 429 (bad key, bad model): not retried
+    ├── ProviderError            carries `provider` (the deployment's name) for the user message
+    │   ├── ProviderTimeout      per-attempt timeout
+    │   │   └── DeadlineExceeded the overall deadline passed: not retried
+    │   ├── ProviderUnavailable  connection refused/reset, 5xx
+    │   ├── RateLimited          429, with `retry_after` seconds when the provider said
+    │   ├── BadResponse          a body that is not the dialect's JSON
+    │   └── RequestRejected      4xx other than 429 (bad key, bad model): not retried
+    ├── CircuitOpen              every candidate's breaker is open
+    ├── BudgetExceeded           a budget (deployment, user, channel, repo) would be overshot
+    ├── PoolBusy                 the bounded queue is full: `position` is where the caller would be
+    └── UnknownModel             an alias or deployment name that is not configured
 """
 from __future__ import annotations
 
@@ -30,6 +35,10 @@ class ProviderTimeout(ProviderError):
     pass
 
 
+class DeadlineExceeded(ProviderTimeout):
+    pass
+
+
 class ProviderUnavailable(ProviderError):
     pass
 
@@ -46,3 +55,32 @@ class BadResponse(ProviderError):
 
 class RequestRejected(ProviderError):
     pass
+
+
+class CircuitOpen(PoolError):
+    def __init__(self, deployments: list[str], retry_in: float) -> None:
+        super().__init__(f"circuit open for {', '.join(deployments)}; retry in {retry_in:.0f}s")
+        self.deployments = deployments
+        self.retry_in = retry_in
+
+
+class BudgetExceeded(PoolError):
+    def __init__(self, budget: str, limit: float, spent: float) -> None:
+        super().__init__(f"budget {budget} reached (${spent:.4f} of ${limit:.2f} today)")
+        self.budget = budget  # e.g. "user:slack:U1", "deployment:openai"
+        self.limit = limit
+        self.spent = spent
+
+
+class PoolBusy(PoolError):
+    def __init__(self, position: int, queue_size: int) -> None:
+        super().__init__(f"busy: position {position} in a queue of {queue_size}")
+        self.position = position
+        self.queue_size = queue_size
+
+
+class UnknownModel(PoolError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown model {name!r}; known: {', '.join(known) or 'none'}")
+        self.name = name
+        self.known = known

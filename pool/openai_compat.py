@@ -1,119 +1,118 @@
-"""An OpenAI-compatible chat-completions client (OpenAI, Groq, OpenRouter, vLLM, llama.cpp, Ollama /v1)."""
+"""OpenAI-compatible chat completions (OpenAI, Groq, OpenRouter, vLLM, LM Studio, llama.cpp, Ollama /v1)."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
-from pool.client import Completion, Message
-from pool.errors import (
-    BadResponse,
-    ProviderError,
-    ProviderTimeout,
-    ProviderUnavailable,
-    RateLimited,
-    RequestRejected,
-)
+from pool.client import Completion, Message, ToolCall, ToolSpec, estimate_tokens, prompt_text
+from pool.http_client import HTTPChatClient, StreamState
 
 
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+def _message(m: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.tool_calls:
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+            for c in m.tool_calls
+        ]
+    if m.tool_call_id is not None:
+        out["tool_call_id"] = m.tool_call_id
+    return out
 
 
-def _estimate_tokens(text: str) -> int:
-    # ~4 characters a token for English; CJK runs closer to one a character, so take the larger.
-    return max(1, len(text) // 4, sum(1 for ch in text if ord(ch) > 0x2E80))
+def _arguments(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    parsed = json.loads(raw or "{}")
+    return parsed if isinstance(parsed, dict) else {"value": parsed}
 
 
-class OpenAICompatClient:
-    """One shared HTTP client with keep-alive; errors mapped into `pool.errors` here and nowhere else."""
+def usage_tokens(usage: dict[str, Any] | None, in_key: str, out_key: str, prompt: str, text: str) -> tuple[int, int, bool]:
+    """(tokens in, tokens out, estimated?) from a usage object, estimating what the provider left out."""
+    usage = usage or {}
+    tin, tout = usage.get(in_key), usage.get(out_key)
+    return (
+        int(tin) if tin is not None else estimate_tokens(prompt),
+        int(tout) if tout is not None else estimate_tokens(text),
+        tin is None or tout is None,
+    )
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        api_key: str | None,
-        model: str,
-        timeout: float,
-        name: str = "openai",
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.name = name
-        self.model = model
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        kwargs: dict[str, Any] = dict(base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout)
-        if transport is not None:
-            self._http = httpx.AsyncClient(transport=transport, **kwargs)
-        else:
-            # httpx's API on aiohttp's connection pool: httpcore's pool collapses under concurrency here
-            from httpx_aiohttp import HttpxAiohttpClient
 
-            self._http = HttpxAiohttpClient(**kwargs)
+class OpenAICompatClient(HTTPChatClient):
+    kind = "openai"
+    default_base = "https://api.openai.com/v1"
 
-    async def complete(self, messages: Sequence[Message], *, model: str | None = None) -> Completion:
-        body = {"model": model or self.model, "messages": [{"role": m.role, "content": m.content} for m in messages]}
-        started = time.perf_counter()
-        try:
-            resp = await self._http.post("chat/completions", json=body)
-        except httpx.ConnectTimeout as e:
-            # httpx-aiohttp maps a refused connection to ConnectTimeout as well: report the cause
-            reason = type(e.__cause__).__name__ if e.__cause__ else "connect timeout"
-            raise ProviderUnavailable(self.name, f"cannot connect to {self._http.base_url} ({reason})") from e
-        except httpx.TimeoutException as e:
-            raise ProviderTimeout(self.name, f"no answer within {self._http.timeout.read}s") from e
-        except httpx.TransportError as e:
-            raise ProviderUnavailable(self.name, f"cannot connect to {self._http.base_url} ({type(e).__name__})") from e
-        latency_ms = (time.perf_counter() - started) * 1000
-        self._raise_for_status(resp)
-        try:
-            data = resp.json()
-            choice = data["choices"][0]["message"]
-            text = choice.get("content") or ""
-        except (json.JSONDecodeError, KeyError, IndexError, TypeError, AttributeError) as e:
-            raise BadResponse(self.name, "the answer was not chat-completions JSON", status=resp.status_code) from e
-        usage = data.get("usage") or {}
-        prompt_text = " ".join(m.content for m in messages)
-        estimated = "prompt_tokens" not in usage
+    def auth_headers(self, api_key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def request(
+        self, messages: Sequence[Message], model: str, tools: Sequence[ToolSpec], max_tokens: int, stream: bool
+    ) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {"model": model, "messages": [_message(m) for m in messages], "max_tokens": max_tokens}
+        if tools:
+            body["tools"] = [
+                {"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
+                for t in tools
+            ]
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return "/chat/completions", body
+
+    def parse(self, data: Any, model: str, messages: Sequence[Message], latency_ms: float) -> Completion:
+        choice = data["choices"][0]
+        msg = choice["message"]
+        text = msg.get("content") or ""
+        calls = tuple(
+            ToolCall(c["id"], c["function"]["name"], _arguments(c["function"].get("arguments")))
+            for c in msg.get("tool_calls") or ()
+        )
+        tin, tout, est = usage_tokens(data.get("usage"), "prompt_tokens", "completion_tokens", prompt_text(messages), text)
         return Completion(
-            text=text,
-            provider=self.name,
-            model=str(data.get("model") or body["model"]),
-            tokens_in=int(usage.get("prompt_tokens") or _estimate_tokens(prompt_text)),
-            tokens_out=int(usage.get("completion_tokens") or _estimate_tokens(text)),
-            latency_ms=latency_ms,
-            estimated_usage=estimated,
+            text=text, provider=self.name, model=str(data.get("model") or model), tokens_in=tin, tokens_out=tout,
+            latency_ms=latency_ms, estimated_usage=est, tool_calls=calls, finish_reason=choice.get("finish_reason"),
         )
 
-    def _raise_for_status(self, resp: httpx.Response) -> None:
-        status = resp.status_code
-        if status < 400:
-            return
-        detail = _error_detail(resp)
-        if status == 429:
-            raise RateLimited(self.name, f"rate limited (429){detail}", retry_after=_retry_after(resp.headers.get("retry-after")))
-        if status >= 500:
-            raise ProviderUnavailable(self.name, f"server error {status}{detail}", status=status)
-        if status in (401, 403):
-            raise RequestRejected(self.name, f"the API key was refused ({status})", status=status)
-        raise RequestRejected(self.name, f"request refused ({status}){detail}", status=status)
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def stream_state(self, model: str, messages: Sequence[Message]) -> StreamState:
+        return _OpenAIStream(self.name, model, prompt_text(messages))
 
 
-def _error_detail(resp: httpx.Response) -> str:
-    try:
-        err = resp.json().get("error")
-        msg = err.get("message") if isinstance(err, dict) else err
-        return f": {str(msg)[:200]}" if msg else ""
-    except (json.JSONDecodeError, AttributeError, ValueError):
-        return ""
+class _OpenAIStream(StreamState):
+    def __init__(self, provider: str, model: str, prompt: str) -> None:
+        self.provider, self.model, self.prompt = provider, model, prompt
+        self.parts: list[str] = []
+        self.calls: dict[int, dict[str, Any]] = {}  # index → {id, name, arguments (string pieces)}
+        self.usage: dict[str, Any] | None = None
+        self.finish_reason: str | None = None
 
+    def feed(self, event: dict[str, Any]) -> str:
+        if event.get("usage"):
+            self.usage = event["usage"]
+        self.model = event.get("model") or self.model
+        text = ""
+        for choice in event.get("choices") or ():
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                text += delta["content"]
+            for c in delta.get("tool_calls") or ():
+                slot = self.calls.setdefault(int(c.get("index", 0)), {"id": "", "name": "", "arguments": []})
+                slot["id"] = c.get("id") or slot["id"]
+                fn = c.get("function") or {}
+                slot["name"] = fn.get("name") or slot["name"]
+                slot["arguments"].append(fn.get("arguments") or "")
+            self.finish_reason = choice.get("finish_reason") or self.finish_reason
+        if text:
+            self.parts.append(text)
+        return text
 
-__all__ = ["OpenAICompatClient", "ProviderError"]
+    def finish(self, latency_ms: float) -> Completion:
+        text = "".join(self.parts)
+        calls = tuple(
+            ToolCall(c["id"], c["name"], _arguments("".join(c["arguments"]))) for _, c in sorted(self.calls.items())
+        )
+        tin, tout, est = usage_tokens(self.usage, "prompt_tokens", "completion_tokens", self.prompt, text)
+        return Completion(
+            text=text, provider=self.provider, model=self.model, tokens_in=tin, tokens_out=tout, latency_ms=latency_ms,
+            estimated_usage=est, tool_calls=calls, finish_reason=self.finish_reason,
+        )

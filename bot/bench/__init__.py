@@ -7,7 +7,12 @@ import sys
 from typing import Any
 
 # name → module under bot.bench exposing `async def bench(n, database_urls) -> dict`
-BENCHES = {"spine": "bot.bench.spine", "mcp": "bot.bench.mcp", "github": "bot.bench.github"}
+BENCHES = {
+    "spine": "bot.bench.spine",
+    "pool": "bot.bench.pool",
+    "mcp": "bot.bench.mcp",
+    "github": "bot.bench.github",
+}
 
 
 async def run_bench(name: str, *, n: int | None, database_urls: list[str] | None) -> int:

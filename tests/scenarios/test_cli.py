@@ -30,7 +30,7 @@ async def chatops(*args: str, env: dict[str, str] | None = None, stdin: bytes | 
 async def test_say_help_lists_the_commands_and_exits_zero() -> None:
     code, out, err = await chatops("say", "/help")
     assert code == 0, err
-    assert "/status" in out and "/ask <question>" in out
+    assert "/status" in out and "/ask [--model <model>] <question>" in out
     assert Path("data/chatops.db").exists()  # the embedded default database
 
 

@@ -72,7 +72,9 @@ async def test_sigkilled_worker_execution_completes_once_in_the_next_worker(db_u
     assert "echo: survive?" not in out1.decode()
     assert out2.decode().count("echo: survive?") == 1
     deliveries = await store.deliveries(eid)
-    assert list(deliveries) == [f"{eid}:final"]
+    # /ask streams: the second worker posted one message (live) and finished it in place (final)
+    assert sorted(deliveries) == sorted([f"{eid}:live", f"{eid}:final"])
+    assert deliveries[f"{eid}:final"] == deliveries[f"{eid}:live"]
     assert deliveries[f"{eid}:final"].startswith(f"{second.pid}-")  # the console message id of the second worker
     assert len(fake_llm.requests) == 2
     await engine.dispose()

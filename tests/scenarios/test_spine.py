@@ -36,7 +36,8 @@ async def test_ask_is_answered_by_the_llm_and_recorded(bot: Bot, fake_llm: FakeL
     assert row["attempts"] == 1 and row["finished_at"] >= row["started_at"]
     assert len(fake_llm.requests) == 1
     deliveries = await bot.store.deliveries(row["id"])
-    assert list(deliveries) == [f"{row['id']}:final"]
+    # /ask streams (issue 3): the live message is posted once, then finalized in place
+    assert list(deliveries) == [f"{row['id']}:live", f"{row['id']}:final"]
 
 
 async def test_llm_server_error_fails_the_execution_naming_the_provider(bot: Bot, fake_llm: FakeLLM, transcript) -> None:

@@ -20,8 +20,8 @@ from tests.scenarios.test_spine import console_event, run_one
     [
         (Behavior(status=500), "server error 500", "server error 500"),
         (Behavior(status=429, retry_after=7), "rate limited (429)", "rate limited"),
-        (Behavior(malformed=True), "not chat-completions JSON", "not chat-completions JSON"),
-        (Behavior(hang=True), "no answer within 2.0s", "no answer within"),
+        (Behavior(malformed=True), "the stream carried no openai events", "the stream carried no openai events"),
+        (Behavior(hang=True), "no answer within 2s", "no answer within 2s"),
         (Behavior(status=401), "API key was refused", "API key was refused"),
     ],
 )
@@ -41,7 +41,7 @@ async def test_unreachable_llm_names_the_provider_and_address(make_settings, sql
     async with open_bot(settings, outbounds=[console]) as bot:
         row = await run_one(bot, "/ask hello")
     assert row["status"] == Status.FAILED
-    assert "cannot connect to http://127.0.0.1:9/v1" in transcript.getvalue()
+    assert "The LLM provider `openai` failed: cannot reach http://127.0.0.1:9/v1" in transcript.getvalue()
 
 
 async def test_ask_without_llm_says_which_setting_to_give(make_settings, sqlite_url, console, transcript) -> None:
