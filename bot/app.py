@@ -27,6 +27,8 @@ from bot.worker import Worker
 from commands import Registry, default_commands
 from commands.context import Services
 from pool.factory import NOT_CONFIGURED_HINT, build_chat_client
+from reports.rules import RuleError
+from reports.service import ReportsService
 
 log = logging.getLogger("chatops")
 
@@ -92,7 +94,11 @@ async def open_bot(
             stack.push_async_callback(llm.aclose)
 
         registry = Registry(default_commands())
-        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT)
+        try:
+            reports = ReportsService(settings.reports, engine)
+        except RuleError as e:
+            raise StartupError(f"alert rules: {e}") from None
+        services = Services(registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, reports=reports)
         bot = Bot(
             settings=settings,
             store=store,

@@ -15,6 +15,7 @@ from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pool.settings import LLMSettings
+from reports.settings import ReportsSettings
 
 _CONFIG = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
@@ -141,6 +142,7 @@ class Settings:
     slack: SlackSettings
     discord: DiscordSettings
     github: GitHubSettings
+    reports: ReportsSettings
 
     def sections(self) -> dict[str, BaseSettings]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -152,6 +154,7 @@ _SECTIONS: dict[str, type[BaseSettings]] = {
     "slack": SlackSettings,
     "discord": DiscordSettings,
     "github": GitHubSettings,
+    "reports": ReportsSettings,
 }
 
 

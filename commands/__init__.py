@@ -7,9 +7,9 @@ from commands.registry import Arg, Args, Command, Option, Registry
 
 def default_commands() -> list[Command]:
     """The command table, as a literal list (order is the order of /help)."""
-    from commands import ask, help, noop, status
+    from commands import alerts, ask, help, noop, report, status
 
-    return [help.COMMAND, status.COMMAND, ask.COMMAND, noop.COMMAND]
+    return [help.COMMAND, status.COMMAND, ask.COMMAND, report.COMMAND, alerts.COMMAND, noop.COMMAND]
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from commands.model import Conversation, Reply
 if TYPE_CHECKING:
     from commands.registry import Registry
     from pool.client import ChatClient
+    from reports.service import ReportsService
 
 
 class Outbox(Protocol):
@@ -63,6 +64,7 @@ class Services:
     llm: ChatClient | None = None
     llm_hint: str = "set OPENAI_BASE_URL (and OPENAI_API_KEY) to a chat-completions endpoint"
     extra: dict[str, Any] = field(default_factory=dict)
+    reports: ReportsService | None = None
 
 
 @dataclass(slots=True)
