@@ -129,3 +129,22 @@ COMMAND = Command(
         Arg("minutes", "silence duration in minutes (0 lifts it)", required=False, default="60"),
     ),
 )
+
+
+async def health_fields(svc: ReportsService, locale: str) -> list[tuple[str, str]]:
+    """The /status lines: the latest system sample (taken now if none is stored) and active alerts."""
+    sample = await svc.current() or await svc.sampler.sample()
+    v = sample.values
+    parts = [
+        f"{name} {v[key]:.0f}%"
+        for name, key in (("CPU", "system.cpu_percent"), ("memory", "system.memory_percent"), ("disk", "system.disk_percent"))
+        if key in v
+    ]
+    if "system.load1" in v:
+        parts.append(f"load {v['system.load1']:.2f}")
+    active = [a for a in await svc.alerts.active() if a.state == "firing"]
+    alerts = ", ".join(f"{SEVERITY_MARK.get(a.rule.severity, '')}{a.rule.name}" + (f"[{a.target}]" if a.target else "") for a in active)
+    return [
+        (t("system", locale), ", ".join(parts) or t("no_sample", locale)),
+        (t("alerts_field", locale), alerts or t("no_alerts", locale)),
+    ]

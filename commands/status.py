@@ -31,6 +31,10 @@ async def status_command(ctx: Context, args: Args) -> Reply:
         ("process", f"CPU {proc.cpu_percent:.1f}%, RSS {human_bytes(proc.rss_bytes)}, {proc.threads} threads"),
         ("LLM", ctx.services.llm.name if ctx.services.llm else "not configured"),
     ]
+    if ctx.services.reports is not None:
+        from commands.alerts import health_fields
+
+        fields += await health_fields(ctx.services.reports, ctx.locale)
     return Reply(sections=[Section("", title="Status")], fields=fields)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reports.tables import EXECUTION as E
+from reports.tables import floor_nonneg
 
 BUCKETS_PER_E = 8  # histogram resolution: 8 buckets per factor e
 
@@ -119,9 +120,10 @@ def _sorted(stats: Iterable[Stat]) -> list[Stat]:
 
 
 async def analyze(engine: AsyncEngine, since: float, until: float) -> Analytics:
-    window = (E.c.created_at >= since, E.c.created_at < until)
-    lb = func.floor(func.ln(E.c.latency_ms + 1.0) * BUCKETS_PER_E)
-    hour = func.floor(E.c.created_at / 3600.0)
+    # finished work only: in-flight rows (the report itself among them) have no outcome yet
+    window = (E.c.created_at >= since, E.c.created_at < until, E.c.status.in_(("COMPLETED", "FAILED")))
+    lb = floor_nonneg(func.ln(E.c.latency_ms + 1.0) * BUCKETS_PER_E)
+    hour = floor_nonneg(E.c.created_at / 3600.0)
     hourly_q = select(hour, E.c.status, lb, func.count()).where(*window).group_by(hour, E.c.status, lb)
     dims_q = (
         select(

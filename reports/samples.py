@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reports.sampling import Sample
-from reports.tables import SAMPLE
+from reports.tables import SAMPLE, floor_nonneg
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class SampleStore:
 
     async def history(self, metric: str, since: float, until: float, step: float) -> list[Bucket]:
         """min/avg/max of `metric` per `step` seconds between `since` and `until`, oldest first."""
-        bucket = func.floor(SAMPLE.c.ts / step)
+        bucket = floor_nonneg(SAMPLE.c.ts / step)
         stmt = (
             select(bucket, func.min(SAMPLE.c.value), func.avg(SAMPLE.c.value), func.max(SAMPLE.c.value), func.count())
             .where(SAMPLE.c.metric == metric, SAMPLE.c.ts >= since, SAMPLE.c.ts < until)

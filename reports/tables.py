@@ -6,7 +6,11 @@ these against the migrated schema.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 metadata = MetaData()
 
@@ -70,3 +74,25 @@ EXECUTION = Table(
     Column("created_at", Float),
     Column("lease_owner", String(128)),
 )
+
+
+class floor_nonneg(FunctionElement):  # noqa: N801  (reads like the SQL function it stands for)
+    """floor(x) for x ≥ 0, native on both databases.
+
+    SQLAlchemy's pysqlite dialect replaces SQLite's floor() with a Python callback on every connection,
+    which costs a round trip into Python per row (and fails on NULL). On SQLite, CAST(x AS INTEGER)
+    truncates, which is floor for non-negative x; PostgreSQL keeps its own floor().
+    """
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(floor_nonneg)
+def _floor_default(element: floor_nonneg, compiler: Any, **kw: Any) -> str:
+    return f"floor({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(floor_nonneg, "sqlite")
+def _floor_sqlite(element: floor_nonneg, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
