@@ -119,19 +119,31 @@ def _sorted(stats: Iterable[Stat]) -> list[Stat]:
     return sorted(stats, key=lambda s: (-s.count, s.key))
 
 
-async def analyze(engine: AsyncEngine, since: float, until: float) -> Analytics:
-    # finished work only: in-flight rows (the report itself among them) have no outcome yet
-    window = (E.c.created_at >= since, E.c.created_at < until, E.c.status.in_(("COMPLETED", "FAILED")))
+FINISHED = ("COMPLETED", "FAILED")
+
+
+async def analyze(engine: AsyncEngine, since: float, until: float, series_since: float | None = None) -> Analytics:
+    """Figures per command/provider/model over [since, until), and the hourly series from `series_since`.
+
+    Only finished rows count (in-flight ones, the running report among them, have no outcome yet). The
+    status filter is applied in Python on the grouped rows: in SQL it would steer the planner to the
+    status index instead of the time range.
+    """
+    series_since = since if series_since is None else min(series_since, since)
     lb = floor_nonneg(func.ln(E.c.latency_ms + 1.0) * BUCKETS_PER_E)
     hour = floor_nonneg(E.c.created_at / 3600.0)
-    hourly_q = select(hour, E.c.status, lb, func.count()).where(*window).group_by(hour, E.c.status, lb)
+    hourly_q = (
+        select(hour, E.c.status, lb, func.count())
+        .where(E.c.created_at >= series_since, E.c.created_at < until)
+        .group_by(hour, E.c.status, lb)
+    )
     dims_q = (
         select(
             E.c.kind, E.c.provider, E.c.model, E.c.status, lb, func.count(),
             func.coalesce(func.sum(E.c.tokens_in), 0), func.coalesce(func.sum(E.c.tokens_out), 0),
             func.coalesce(func.sum(E.c.cost), 0.0),
         )
-        .where(*window)
+        .where(E.c.created_at >= since, E.c.created_at < until)
         .group_by(E.c.kind, E.c.provider, E.c.model, E.c.status, lb)
     )
 
@@ -139,7 +151,7 @@ async def analyze(engine: AsyncEngine, since: float, until: float) -> Analytics:
         async with engine.connect() as conn:
             return (await conn.execute(stmt)).all()
 
-    # two connections: SQLite (WAL) and PostgreSQL both scan in parallel, and the driver threads drop the GIL
+    # two connections: SQLite (WAL) and PostgreSQL can scan both at once when a core is free
     hourly_rows, dim_rows = await asyncio.gather(fetch(hourly_q), fetch(dims_q))
 
     total = Stat("all")
@@ -148,6 +160,8 @@ async def analyze(engine: AsyncEngine, since: float, until: float) -> Analytics:
     model: dict[str, Stat] = {}
     cmd_model: dict[tuple[str, str], Stat] = {}
     for kind, provider, mdl, status, b, n, tin, tout, cost in dim_rows:
+        if status not in FINISHED:
+            continue
         b = None if b is None else int(b)
         args = (status, int(n), b, int(tin), int(tout), float(cost))
         total.add(*args)
@@ -158,9 +172,11 @@ async def analyze(engine: AsyncEngine, since: float, until: float) -> Analytics:
             model.setdefault(mdl, Stat(mdl)).add(*args)
             cmd_model.setdefault((kind, mdl), Stat(f"{kind}/{mdl}")).add(*args)
 
-    first, last = math.floor(since / 3600), math.ceil(until / 3600)
+    first, last = math.floor(series_since / 3600), math.ceil(until / 3600)
     by_hour: dict[int, HourPoint] = {h: HourPoint(h * 3600.0, {}, {}) for h in range(first, last)}
     for h, status, b, n in hourly_rows:
+        if status not in FINISHED:
+            continue
         point = by_hour.setdefault(int(h), HourPoint(int(h) * 3600.0, {}, {}))
         point.by_status[status] = point.by_status.get(status, 0) + int(n)
         if b is not None:

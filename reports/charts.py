@@ -28,7 +28,7 @@ STATUS_COLORS = {"COMPLETED": "#2e7d32", "FAILED": "#c62828", "RUNNING": "#1565c
 LABELS = {
     "executions": {"en": "Executions per hour by status", "ja": "1時間あたりの実行数（状態別）"},
     "latency": {"en": "Latency p50 / p95 (s)", "ja": "レイテンシ p50 / p95（秒）"},
-    "cost": {"en": "LLM cost by model (USD)", "ja": "モデル別 LLM コスト（USD）"},
+    "cost": {"en": "LLM cost by model (USD, report window)", "ja": "モデル別 LLM コスト（USD・集計期間）"},
     "system": {"en": "CPU and memory (%)", "ja": "CPU とメモリ使用率（%）"},
     "cpu": {"en": "CPU", "ja": "CPU"},
     "memory": {"en": "memory", "ja": "メモリ"},

@@ -38,24 +38,24 @@ async def build_report(
     *, window: str = "", with_charts: bool = True,
 ) -> ReportData:
     since = now - seconds
-    # the hourly series covers at least a day, so the charts show a trend even for a 1 h summary
+    # the hourly series covers at least a day, so the charts show a trend even for a 1 h summary;
+    # the per-command/model figures (and the cost chart) cover the report's own window
     series_since = min(since, now - 86400)
     step = max(5.0, seconds / CHART_POINTS)
-    summary_a, cpu, mem, system = await asyncio.gather(
-        analyze(engine, series_since, now),
+    a, cpu, mem, system = await asyncio.gather(
+        analyze(engine, since, now, series_since),
         samples.history("system.cpu_percent", series_since, now, max(step, (now - series_since) / CHART_POINTS)),
         samples.history("system.memory_percent", series_since, now, max(step, (now - series_since) / CHART_POINTS)),
         samples.summary(
             ["system.cpu_percent", "system.memory_percent", "system.disk_percent", "executions.queue_depth", "pool.size"], since, now
         ),
     )
-    a = summary_a if series_since == since else await analyze(engine, since, now)
-    found = anomalies(summary_a.hourly)
+    found = anomalies(a.hourly)
     pool_size = system["pool.size"].max if "pool.size" in system else None
     recs = recommendations(a, system.get("executions.queue_depth"), pool_size)
     rendered: list[charts.Chart] = []
     if with_charts:
-        rendered = await render_charts(summary_a, cpu, mem, zone, locale, now - series_since)
+        rendered = await render_charts(a, cpu, mem, zone, locale, now - series_since)
     return ReportData(window, since, now, zone, a, system, found, recs, rendered)
 
 
