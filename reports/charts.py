@@ -67,13 +67,17 @@ def _times(starts: list[float], zone: ZoneInfo) -> list[float]:
 
 
 def _time_axis(ax, zone: ZoneInfo, span: float, starts: list[float] | None = None) -> None:  # type: ignore[no-untyped-def]
-    """At most 7 fixed ticks labelled in the report's time zone (no auto-locator pass at draw time)."""
+    """Fixed ticks on whole hours (or days) of the report's time zone: no auto-locator pass at draw time."""
     lo, hi = ax.get_xlim()
     if hi <= lo:
         return
-    fmt = "%m-%d" if span > 3 * 86400 else "%H:%M"
-    step = (hi - lo) / 6
-    ticks = [lo + i * step for i in range(7)]
+    hours = (hi - lo) / 3600
+    step_h = next((h for h in (1, 2, 3, 4, 6, 12, 24, 48) if hours / h <= 8), 24 * 7)
+    step = step_h * 3600.0
+    offset = dt.datetime.fromtimestamp(lo, zone).utcoffset() or dt.timedelta(0)
+    first = ((lo + offset.total_seconds()) // step + 1) * step - offset.total_seconds()
+    ticks = [first + i * step for i in range(int((hi - first) // step) + 1)]
+    fmt = "%m-%d" if step_h >= 24 else ("%m-%d %H:%M" if span > 86400 * 1.5 else "%H:%M")
     ax.set_xticks(ticks, [dt.datetime.fromtimestamp(x, zone).strftime(fmt) for x in ticks])
     ax.set_xlim(lo, hi)
     ax.grid(True, alpha=0.3)
@@ -93,6 +97,7 @@ def executions_chart(starts: list[float], by_status: dict[str, list[int]], zone:
     for status, counts in sorted(by_status.items(), key=lambda kv: list(STATUS_COLORS).index(kv[0]) if kv[0] in STATUS_COLORS else 9):
         ax.bar(times, counts, width=width, bottom=bottom, label=status.lower(), color=STATUS_COLORS.get(status, "#6d4c41"), align="edge")
         bottom = [b + c for b, c in zip(bottom, counts)]
+    ax.yaxis.get_major_locator().set_params(integer=True)
     if by_status:
         ax.legend(loc="upper left", fontsize=8, ncols=4)
     else:
@@ -128,6 +133,7 @@ def cost_chart(costs: dict[str, float], locale: str) -> Chart:
         ax.barh([k for k, _ in items], [v for _, v in items], color="#6a1b9a")
         for i, (_, v) in enumerate(items):
             ax.text(v, i, f" ${v:.2f}", va="center", fontsize=8)
+        ax.set_xlim(0, max(v for _, v in items) * 1.15 or 1)
     else:
         _empty(ax, locale)
     ax.grid(True, axis="x", alpha=0.3)
