@@ -119,6 +119,8 @@ class Scheduler:
     async def start(self) -> None:
         """Call from inside the running loop (AsyncIOScheduler binds the loop it starts on)."""
         reports = self.settings.reports
+        # APScheduler logs every run at INFO: at a 5 s health interval that drowns the bot's own log
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         aps = AsyncIOScheduler(timezone=self.zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
         aps.add_job(self.leadership.check, IntervalTrigger(seconds=self.check_every, timezone=self.zone), id="leader")
         aps.add_job(self._leader_only(self.monitor.run_tick), IntervalTrigger(seconds=reports.health_interval, timezone=self.zone), id="health")

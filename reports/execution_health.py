@@ -20,6 +20,7 @@ from reports.tables import EXECUTION as E
 WINDOW_S = 900.0
 BASELINE_HOURS = 24
 MIN_BASELINE_PER_HOUR = 5.0  # below this, a "drop" is noise and is not reported
+MIN_FOR_RATE = 10  # an error rate over fewer finished executions is noise (1 failure of 3 is not 33 %)
 
 
 def day_start(now: float, zone: ZoneInfo) -> float:
@@ -75,7 +76,7 @@ class ExecutionHealth:
             "running": int(running or 0),
             "last_hour": int(last_hour or 0),
         }
-        if n:
+        if n and n >= MIN_FOR_RATE:
             out["error_rate_percent"] = 100.0 * int(failed or 0) / int(n)
         if lat:
             out["latency_p95_s"] = lat[max(0, -(-95 * len(lat) // 100) - 1)] / 1000.0
