@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ReportsSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # env_ignore_empty: the blank `NAME=` lines of .env.example mean "use the default"
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True)
 
     health_interval: float = Field(5.0, ge=0.5, le=3600, description="Seconds between health checks (samples + alert rules)")
     health_retention_hours: float = Field(24.0, gt=0, le=24 * 90, description="Hours of health samples kept in the database")

@@ -14,6 +14,7 @@ from bot.alerting import AlertNotifier, routes
 from bot.app import Bot, open_bot
 from bot.health import HealthMonitor
 from bot.ingest import Accepted
+from commands.alerts import render_notice
 from commands.model import Conversation, Event
 from reports.sampling import Sampler
 from reports.service import ReportsService
@@ -137,10 +138,15 @@ async def test_ack_from_chat_updates_the_message_and_stops_reminders_until_resol
     h = harness
     h.probe.set(cpu_percent=97)
     await h.tick(0)
-    assert "FIRING" in await h.tick(30)
+    h.clock.now = T0 + 30
+    result = await h.monitor.tick()
+    assert "FIRING" in h.new_output()
     ref = await h.refs("cpu_high")
 
-    out = await h.command("/alerts ack cpu_high", user="bob")
+    # a click on the message's Ack button comes back as the Event text `/{action} {value}`
+    reply = render_notice(result.notices[0], h.bot.settings.reports.zone)
+    ack = next(b for b in reply.buttons if b.label == "Ack")
+    out = await h.command(f"/{ack.action} {ack.value}", user="bob")
     assert "Acknowledged `cpu_high` (bob)" in out
     out = await h.tick(35)
     assert "FIRING [critical] · cpu_high" in out and "acknowledged by bob" in out
