@@ -38,6 +38,8 @@ class AlertNotifier:
 
     async def deliver(self, notices: Sequence[Notice]) -> None:
         for notice in notices:
+            if not self.targets.get(notice.rule.name):
+                continue  # no ALERT_CHANNEL nor route: the alert is visible in /alerts and /metrics only
             metrics.ALERT_NOTICES.labels(notice.rule.name, notice.action).inc()
             reply = render_notice(notice, self.zone, self.locale)
             refs = dict(notice.refs)

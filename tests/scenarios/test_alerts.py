@@ -218,3 +218,23 @@ async def test_alerts_command_rejects_unknown_rules_and_acks_of_quiet_alerts(har
     assert "is not firing" in out
     out = await h.command("/alerts silence cpu_high forever")
     assert "Minutes must be a whole number" in out
+
+
+async def test_a_firing_notice_that_could_not_be_delivered_is_posted_on_a_later_check(harness: Harness, caplog) -> None:
+    from bot.adapters.base import Outbounds
+
+    h = harness
+    svc = h.monitor.service
+    targets = routes(list(svc.alerts.rules.values()), "console")
+    no_console = HealthMonitor(svc, AlertNotifier(Outbounds([]), svc.alerts.store, targets, svc.settings.zone))
+    h.monitor = no_console
+    h.probe.set(cpu_percent=95)
+    await h.tick(0)
+    await h.tick(30)  # fires, but this process has no console adapter: the post fails
+    assert h.new_output() == "" and await h.refs("cpu_high") == {}
+    assert "no adapter for platform 'console'" in caplog.text
+    h.restart()  # back with the console adapter
+    assert await h.tick(60) == ""  # retried only after a minute
+    out = await h.tick(91)
+    assert "FIRING [critical] · cpu_high" in out
+    assert list(await h.refs("cpu_high")) == ["console:stdout"]
