@@ -14,11 +14,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.store import EXEC
-from reports.report import ReportData
 from reports.service import WINDOWS, ReportsService
 
 if TYPE_CHECKING:
     from bot.app import Bot
+    from reports.report import ReportData
 
 CHARTS = ("executions", "latency", "cost", "system")
 CHART_CACHE_S = 30.0  # the page loads four charts at once: render the report once for all of them

@@ -4,13 +4,17 @@ The same handler answers the scheduled hourly report (an Execution with trigger 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from commands.alerts import clock_time, service
 from commands.context import Context
 from commands.model import Image, Reply, Section
 from commands.registry import Arg, Args, Command
 from commands.report_texts import t
 from reports.analytics import Stat
-from reports.report import ReportData
+
+if TYPE_CHECKING:  # reports.report imports matplotlib: only when a report is built
+    from reports.report import ReportData
 
 
 def _ms(v: float | None) -> str:
