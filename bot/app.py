@@ -28,6 +28,8 @@ from bot.worker import Worker
 from commands import Registry, default_commands
 from commands.context import Services
 from pool.factory import NOT_CONFIGURED_HINT, build_chat_client
+from reports.rules import RuleError
+from reports.service import ReportsService
 
 log = logging.getLogger("chatops")
 
@@ -110,9 +112,13 @@ async def open_bot(
         github = await stack.enter_async_context(open_github(settings, engine))
 
         registry = Registry(default_commands())
+        try:
+            reports = ReportsService(settings.reports, engine)
+        except RuleError as e:
+            raise StartupError(f"alert rules: {e}") from None
         services = Services(
             registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub,
-            github=github.services if github else None,
+            github=github.services if github else None, reports=reports,
         )
         bot = Bot(
             settings=settings,

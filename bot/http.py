@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import __version__
+from bot.web_status import status_routes
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -39,6 +40,7 @@ def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics),
+        *status_routes(bot),
         *extra_routes,
     ]
     return Starlette(routes=routes)

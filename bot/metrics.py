@@ -18,3 +18,14 @@ GITHUB_WEBHOOKS = Counter(
     "GitHub webhook deliveries by event and outcome (stored, duplicate, ignored, not_allowed, rejected reasons)",
     ["event", "outcome"],
 )
+
+# -- health checks and alerts (bot/health.py, bot/alerting.py) --
+HEALTH_TICKS = Counter("chatops_health_ticks_total", "Health checks run, by result", ["result"])
+HEALTH_TICK_SECONDS = Histogram(
+    "chatops_health_tick_duration_seconds", "Wall time of one health check (sample, store, rules, notify)",
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+HEALTH_SAMPLE = Gauge("chatops_health_sample", "Last health sample value, by metric name", ["metric"])
+ALERTS_ACTIVE = Gauge("chatops_alerts_active", "Alerts by rule, severity and state (pending, firing, inhibited)", ["rule", "severity", "state"])
+ALERT_NOTICES = Counter("chatops_alert_notices_total", "Alert notices delivered, by rule and action", ["rule", "action"])
+REPORTS = Counter("chatops_reports_enqueued_total", "Scheduled reports enqueued, by slot outcome", ["outcome"])

@@ -44,6 +44,9 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
             except OSError as e:
                 raise StartupError(str(e)) from None
             log.info("HTTP on http://%s:%s (health, ready, metrics%s)", host, server.port, ", github" if bot.github else "")
+            from bot.scheduler import run_scheduler
+
+            await stack.enter_async_context(run_scheduler(bot))  # `run` and `web`; only the leader runs jobs
         if worker:
             # `worker` serves the shared queue; a console also serves the rows pinned to its terminal
             w = bot.worker(shared=True, pinned=bot.instance if console else None)

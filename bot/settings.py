@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.adapters.github.settings import GitHubBotSettings
 from pool.settings import LLMSettings
 from providers.settings import MCPSettings
+from reports.settings import ReportsSettings
 
 _CONFIG = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True)
 
@@ -145,6 +146,7 @@ class Settings:
     github: GitHubSettings
     mcp: MCPSettings
     github_bot: GitHubBotSettings
+    reports: ReportsSettings
 
     def sections(self) -> dict[str, BaseSettings]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -158,6 +160,7 @@ _SECTIONS: dict[str, type[BaseSettings]] = {
     "github": GitHubSettings,
     "mcp": MCPSettings,
     "github_bot": GitHubBotSettings,
+    "reports": ReportsSettings,
 }
 
 

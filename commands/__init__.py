@@ -7,12 +7,12 @@ from commands.registry import Arg, Args, Command, Option, Registry
 
 def default_commands() -> list[Command]:
     """The command table, as a literal list (order is the order of /help)."""
-    from commands import ask, help, mcp, noop, review, status
+    from commands import alerts, ask, help, mcp, noop, report, review, status
     from commands.github import notify as gh_notify, reply as gh_reply, review as gh_review, triage as gh_triage
 
     return [
-        help.COMMAND, status.COMMAND, ask.COMMAND, mcp.COMMAND, review.COMMAND, noop.COMMAND,
-        gh_review.COMMAND, gh_triage.COMMAND, gh_reply.COMMAND, gh_notify.COMMAND,
+        help.COMMAND, status.COMMAND, ask.COMMAND, report.COMMAND, alerts.COMMAND, mcp.COMMAND, review.COMMAND,
+        noop.COMMAND, gh_review.COMMAND, gh_triage.COMMAND, gh_reply.COMMAND, gh_notify.COMMAND,
     ]
 
 

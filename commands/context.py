@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from commands.registry import Registry
     from pool.client import LLMService
     from providers.hub import Hub
+    from reports.service import ReportsService
 
 
 class Outbox(Protocol):
@@ -67,6 +68,7 @@ class Services:
     extra: dict[str, Any] = field(default_factory=dict)
     mcp: Hub | None = None
     github: GitHubServices | None = None
+    reports: ReportsService | None = None
 
 
 @dataclass(slots=True)

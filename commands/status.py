@@ -36,6 +36,10 @@ async def status_command(ctx: Context, args: Args) -> Reply:
         ("LLM", ctx.services.llm.name if ctx.services.llm else "not configured"),
         ("MCP", ctx.services.mcp.summary() if ctx.services.mcp else "not configured"),
     ]
+    if ctx.services.reports is not None:
+        from commands.alerts import health_fields
+
+        fields += await health_fields(ctx.services.reports, ctx.locale)
     return Reply(sections=[Section("", title="Status")], fields=fields)
 
 

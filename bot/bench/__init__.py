@@ -12,6 +12,8 @@ BENCHES = {
     "pool": "bot.bench.pool",
     "mcp": "bot.bench.mcp",
     "github": "bot.bench.github",
+    "report": "bot.bench.report",
+    "health": "bot.bench.health",
 }
 
 

@@ -43,7 +43,7 @@ async def test_say_ask_returns_the_llm_answer(fake_llm: FakeLLM) -> None:
 
 async def test_say_exits_non_zero_on_errors() -> None:
     code, out, _ = await chatops("say", "/stauts")
-    assert code == 1 and "Did you mean: `/status`?" in out
+    assert code == 1 and "Did you mean: `/status`" in out
     code, out, _ = await chatops("say", "/ask", "hello")
     assert code == 1 and "No LLM is configured" in out
     code, out, _ = await chatops("say", "/help", "too", "many")
@@ -80,7 +80,7 @@ async def test_db_upgrade_and_check(fake_llm: FakeLLM) -> None:
 async def test_console_reads_commands_until_end_of_input() -> None:
     code, out, err = await chatops("console", stdin="/help status\n/nope\n".encode())
     assert code == 0, err
-    assert "`/status`" in out and "Unknown command `/nope`" in out
+    assert "/status [<pool>]" in out and "Unknown command `/nope`" in out
 
 
 async def test_run_serves_http_and_stops_cleanly_on_sigterm() -> None:

@@ -56,7 +56,7 @@ def test_unknown_command_suggests_close_matches() -> None:
     reg = Registry(default_commands())
     with pytest.raises(UnknownCommand) as e:
         reg.resolve("/stauts")
-    assert e.value.suggestions == ["status"]
+    assert e.value.suggestions[0] == "status"
 
 
 def test_lookup_accepts_slash_case_and_full_width_space() -> None:

@@ -1,0 +1,61 @@
+"""Helpers shared by the reports and health benchmarks: throwaway databases and synthetic rows."""
+from __future__ import annotations
+
+import contextlib
+import random
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.engine import backend_name, create_engine
+from bot.storage.migrate import upgrade
+from bot.storage.models import Execution
+
+MODELS = [("openai", "gpt-4o", 0.01), ("openai", "gpt-4o-mini", 0.001), ("anthropic", "claude-haiku", 0.002)]
+
+
+@contextlib.asynccontextmanager
+async def databases(urls: list[str] | None) -> AsyncIterator[list[tuple[str, AsyncEngine]]]:
+    """The given databases (migrated), or one temporary SQLite file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        urls = urls or [f"sqlite:///{Path(tmp) / 'bench.db'}"]
+        engines = [create_engine(u) for u in urls]
+        try:
+            for e in engines:
+                await upgrade(e)
+            yield [(backend_name(e), e) for e in engines]
+        finally:
+            for e in engines:
+                await e.dispose()
+
+
+def execution_rows(n: int, now: float, hours: float, seed: int = 1) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        provider, model, price = MODELS[i % 3]
+        created = now - hours * 3600 * rng.random()
+        failed = rng.random() < 0.04
+        latency = rng.lognormvariate(6.8, 0.7)
+        rows.append({
+            "kind": ("ask", "review", "report", "mcp")[i % 4], "trigger": "chat", "source": "bench", "requester": "u",
+            "conversation": {"platform": "console", "channel": "bench"}, "text": "", "args": {}, "locale": "en",
+            "priority": 0, "status": "FAILED" if failed else "COMPLETED", "attempts": 1, "max_attempts": 3,
+            "available_at": created, "provider": provider, "model": model, "tokens_in": 300, "tokens_out": 120,
+            "cost": price, "latency_ms": latency, "error": "bench failure" if failed else None,
+            "created_at": created, "started_at": created, "finished_at": created + latency / 1000,
+        })
+    return rows
+
+
+async def insert_rows(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
+    async with engine.begin() as conn:
+        for i in range(0, len(rows), chunk):
+            await conn.execute(insert(table), rows[i:i + chunk])
+
+
+EXECUTION_TABLE = Execution.__table__  # type: ignore[attr-defined]

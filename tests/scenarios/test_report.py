@@ -1,0 +1,69 @@
+"""/report and /status through the spine: Event → Execution → worker → Reply with PNGs on the console."""
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+from matplotlib import image as mpimg
+
+from bot.app import Bot
+from bot.ingest import Accepted
+from bot.storage.models import Status
+from commands.model import Conversation, Event
+from tests.fakes.health import execution_rows, insert_executions
+
+
+async def run_line(bot: Bot, line: str, timeout: float = 30) -> dict:
+    stop = asyncio.Event()
+    task = asyncio.create_task(bot.worker().run(stop))
+    try:
+        result = await bot.ingest.submit(Event(source="console", user="alice", conversation=Conversation("console", "t"), text=line))
+        assert isinstance(result, Accepted), result
+        return await bot.store.wait_finished(result.execution_id, timeout=timeout)
+    finally:
+        stop.set()
+        await task
+
+
+async def test_report_posts_a_summary_and_four_charts_written_as_pngs(bot: Bot, transcript) -> None:
+    now = time.time()
+    await insert_executions(bot.store.engine, execution_rows(2000, now, hours=24))
+    await bot.services.reports.tick()  # one health sample for the system chart
+    row = await run_line(bot, "/report 24h")
+    assert row["status"] == Status.COMPLETED, row["error"]
+    out = transcript.getvalue()
+    assert "*Report: last 24h*" in out
+    assert re.search(r"executions\s+2000 \(9\d\.\d% ok, \d+ failed\)", out)
+    assert "gpt-4o-mini" in out and "By model" in out
+    paths = re.findall(r"\[image: [^\]]+\] (\S+\.png)", out)
+    assert len(paths) == 4
+    for p in paths:
+        img = mpimg.imread(io.BytesIO(Path(p).read_bytes()), format="png")
+        assert img.shape[:2] == (360, 800)
+        assert img[..., :3].std() > 0.05  # not a blank canvas
+
+
+async def test_report_in_japanese_and_with_no_data(bot: Bot, transcript) -> None:
+    row = await run_line(bot, "/report 1h")
+    assert row["status"] == Status.COMPLETED, row["error"]
+    assert "No executions in this window." in transcript.getvalue()
+
+
+async def test_report_rejects_an_unknown_window_with_usage(bot: Bot) -> None:
+    from bot.ingest import Rejected
+
+    result = await bot.ingest.submit(Event(source="console", user="a", conversation=Conversation("console", "t"), text="/report 2w"))
+    assert isinstance(result, Rejected)
+    assert "1h|24h|7d" in result.reply.plain_text()
+
+
+async def test_status_shows_system_and_active_alerts(bot: Bot, transcript) -> None:
+    row = await run_line(bot, "/status")
+    assert row["status"] == Status.COMPLETED
+    out = transcript.getvalue()
+    assert re.search(r"system\s+CPU \d+%, memory \d+%, disk \d+%", out)
+    assert re.search(r"alerts\s+No active alerts\.", out)
