@@ -1,0 +1,18 @@
+"""User-facing strings of the chat adapters (Slack, Discord), in English and Japanese."""
+from __future__ import annotations
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "accepted": {"en": "Working on `{line}` (#{id})…", "ja": "`{line}` を実行しています（#{id}）…"},
+    "continued": {"en": "(continued)", "ja": "（続き）"},
+    "attached": {
+        "en": "The answer is long; it is attached as `{name}`.",
+        "ja": "回答が長いため `{name}` として添付しました。",
+    },
+    "button_unknown": {"en": "This button is not handled by this bot.", "ja": "このボタンはこのボットでは処理できません。"},
+}
+
+
+def t(key: str, locale: str | None = "en", **kwargs: object) -> str:
+    table = _MESSAGES[key]
+    lang = "ja" if (locale or "").lower().startswith("ja") else "en"
+    return table.get(lang, table["en"]).format(**kwargs)
