@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.routing import BaseRoute
 
@@ -26,8 +26,10 @@ log = logging.getLogger("chatops")
 
 
 class ChatAdapters:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, discord_options: dict[str, Any] | None = None) -> None:
         self.settings = settings
+        # extra discord.Client options, e.g. a shorter `guild_ready_timeout` for tests (default 2 s)
+        self.discord_options = discord_options or {}
         self.slack: SlackOutbound | None = None
         self.discord: DiscordOutbound | None = None
         self._stack = contextlib.AsyncExitStack()
@@ -78,7 +80,7 @@ class ChatAdapters:
         if self.discord is not None:
             from bot.adapters.discord.gateway import GatewayClient
 
-            client = GatewayClient(bot.ingest, bot.registry, self.settings.discord.guild_ids())
+            client = GatewayClient(bot.ingest, bot.registry, self.settings.discord.guild_ids(), **self.discord_options)
             token = self.settings.discord.discord_token
             assert token is not None
             task = asyncio.create_task(_run_gateway(client, token.get_secret_value()), name="discord-gateway")

@@ -59,11 +59,7 @@ class Chat:
             return [dict(r) for r in (await conn.execute(select(EXEC).order_by(EXEC.c.id))).mappings().all()]
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not predicate():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("timed out waiting for the fake to see the expected call")
-            await asyncio.sleep(0.02)
+        await chat_wait(predicate, timeout)
 
     def interaction(self, path: str, **changes: Any) -> dict[str, Any]:
         """A Discord fixture with a fresh interaction id (tokens are honoured for 15 minutes)."""
@@ -72,6 +68,14 @@ class Chat:
         data["application_id"] = APP_ID
         data.update(changes)
         return data
+
+
+async def chat_wait(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {predicate}")
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -86,7 +90,7 @@ async def chat(make_settings: Any, db_url: str, fake_llm: FakeLLM) -> AsyncItera
         )
         stop = asyncio.Event()
         async with (
-            ChatAdapters(settings) as adapters,
+            ChatAdapters(settings, discord_options={"guild_ready_timeout": 0.01}) as adapters,
             open_bot(settings, outbounds=adapters.outbounds) as bot,
             contextlib.AsyncExitStack() as stack,
         ):
@@ -96,7 +100,7 @@ async def chat(make_settings: Any, db_url: str, fake_llm: FakeLLM) -> AsyncItera
             task = asyncio.create_task(worker.run(stop))
             gateway = adapters.discord.gateway if adapters.discord else None
             assert gateway is not None
-            await asyncio.wait_for(gateway.wait_until_ready(), 10)
+            await chat_wait(gateway.is_ready)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot") as http:
                 try:
                     yield Chat(bot, http, slack, discord_fake, adapters)
