@@ -69,9 +69,10 @@ class FakeSlack:
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
         raw = await request.read()
+        query = dict(request.query)  # slack_sdk sends some form methods' params in the query string
         if request.content_type == "application/json":
-            return json.loads(raw or b"{}")
-        return {k: v[0] if len(v) == 1 else v for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+            return {**query, **json.loads(raw or b"{}")}
+        return {**query, **{k: v[0] if len(v) == 1 else v for k, v in urllib.parse.parse_qs(raw.decode()).items()}}
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
