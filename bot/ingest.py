@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.storage.group_commit import GroupCommit
 from bot.storage.store import NewExecution, Store
 from commands.dispatch import unknown_reply, usage_reply
 from commands.errors import UnknownCommand, UsageError
@@ -28,6 +29,7 @@ class Rejected:
 class Ingest:
     def __init__(self, store: Store, registry: Registry, *, max_attempts: int = 3) -> None:
         self.store, self.registry = store, registry
+        self._group = GroupCommit(store)  # concurrent submissions share one transaction
         self.max_attempts = max_attempts
         self._listeners: list[Callable[[], None]] = []
 
@@ -44,7 +46,7 @@ class Ingest:
             return Rejected(unknown_reply(e, locale))
         except UsageError as e:
             return Rejected(usage_reply(e, locale))
-        execution_id = await self.store.enqueue(
+        execution_id = await self._group.enqueue(
             NewExecution(
                 kind=cmd.name,
                 trigger=event.trigger,

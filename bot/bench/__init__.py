@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 # name → module under bot.bench exposing `async def bench(n, database_urls) -> dict`
-BENCHES = {"spine": "bot.bench.spine"}
+BENCHES = {"spine": "bot.bench.spine", "slack": "bot.bench.slack"}
 
 
 async def run_bench(name: str, *, n: int | None, database_urls: list[str] | None) -> int:

@@ -78,7 +78,10 @@ class Store:
         now = time.time()
         async with self.engine.begin() as conn:
             result = await conn.execute(insert(EXEC).returning(EXEC.c.id), [_row(n, now) for n in items])
-            return [int(r) for r in result.scalars().all()]
+            # One multi-row INSERT assigns ascending ids in the order of its VALUES on SQLite and
+            # PostgreSQL, but RETURNING may list them in any order: sorted, they line up with `items`.
+            # (`sort_by_parameter_order=True` would guarantee it too, at one statement per row on SQLite.)
+            return sorted(int(r) for r in result.scalars().all())
 
     # -- claiming ---------------------------------------------------------------------------------
     async def claim(self, claim: Claim, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
