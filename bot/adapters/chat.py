@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger("chatops")
+SOCKET_MODE_CONNECT_TIMEOUT = 30.0
 
 
 class ChatAdapters:
@@ -74,9 +75,13 @@ class ChatAdapters:
                 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
                 handler = AsyncSocketModeHandler(app, app_token=slack.slack_app_token.get_secret_value())
-                await handler.connect_async()
                 stack.push_async_callback(handler.close_async)
-                log.info("slack: Socket Mode connected")
+                try:
+                    # the client retries a refused connection forever; start-up must not hang on it
+                    await asyncio.wait_for(handler.connect_async(), timeout=SOCKET_MODE_CONNECT_TIMEOUT)
+                    log.info("slack: Socket Mode connected")
+                except asyncio.TimeoutError:
+                    log.error("slack: Socket Mode did not connect within %ss (check SLACK_APP_TOKEN)", SOCKET_MODE_CONNECT_TIMEOUT)
         if self.discord is not None:
             from bot.adapters.discord.gateway import GatewayClient
 

@@ -8,6 +8,7 @@ completeUploadExternal), apps.connections.open (Socket Mode), and `response_url`
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -15,7 +16,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "U00FAKEBOT"
@@ -40,6 +41,9 @@ class FakeSlack:
     url: str = ""
     _runner: web.AppRunner | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    _socket: web.WebSocketResponse | None = None
+    _socket_open: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def api_url(self) -> str:
@@ -56,6 +60,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response_url/{name}", self._response_url)
+        app.router.add_get("/link", self._socket_mode)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -64,6 +69,8 @@ class FakeSlack:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._socket is not None:
+            await self._socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -82,7 +89,8 @@ class FakeSlack:
             status, retry_after = self.fail_next.pop(method)
             headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
             return web.json_response({"ok": False, "error": "ratelimited"}, status=status, headers=headers)
-        if request.headers.get("Authorization", "") != "Bearer xoxb-fake":
+        token = "xapp-fake" if method == "apps.connections.open" else "xoxb-fake"
+        if request.headers.get("Authorization", "") != f"Bearer {token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         return web.json_response(self._answer(method, body))
 
@@ -105,6 +113,23 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.url.replace('http', 'ws')}/link"}
         return {"ok": False, "error": "unknown_method"}
+
+    async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: `hello`, then envelopes pushed by `send_envelope`; acks are recorded."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._socket = ws
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A00FAKEAPP"}})
+        self._socket_open.set()
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(msg.data))
+        return ws
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any], envelope_id: str = "env-1") -> None:
+        await asyncio.wait_for(self._socket_open.wait(), 10)
+        assert self._socket is not None
+        await self._socket.send_json({"envelope_id": envelope_id, "type": kind, "accepts_response_payload": True, "payload": payload})
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
