@@ -51,3 +51,23 @@ def option_values(options: list[dict[str, Any]] | None) -> tuple[list[str], dict
         else:
             values[opt["name"]] = opt.get("value")
     return path, values
+
+
+# What the bot needs in a channel: see it, read the message it replies to, answer (also in threads)
+# with embeds and files, and offer slash commands.
+PERMISSIONS = {
+    "view_channel": 1 << 10,
+    "send_messages": 1 << 11,
+    "embed_links": 1 << 14,
+    "attach_files": 1 << 15,
+    "read_message_history": 1 << 16,
+    "use_application_commands": 1 << 31,
+    "send_messages_in_threads": 1 << 38,
+}
+
+
+def invite_url(application_id: str | int) -> str:
+    return (
+        f"https://discord.com/oauth2/authorize?client_id={application_id}"
+        f"&scope=bot+applications.commands&permissions={sum(PERMISSIONS.values())}"
+    )
