@@ -70,9 +70,9 @@ def mention(text: str, **changes: Any) -> dict[str, Any]:
         "id": snowflake(), "channel_id": "500000000000000005", "author": USER, "content": text,
         "timestamp": "2026-11-23T00:00:00.000000+00:00", "edited_timestamp": None, "tts": False,
         "mention_everyone": False, "mentions": [BOT], "mention_roles": [], "attachments": [], "embeds": [],
-        "pinned": False, "type": 0,
+        "pinned": False, "type": 0, "guild_id": "400000000000000004",
     }
-    return {**msg, **changes}
+    return {k: v for k, v in {**msg, **changes}.items() if v is not None}
 
 
 async def test_mention_is_answered_with_a_reply_to_the_message(chat: Chat) -> None:
@@ -94,3 +94,10 @@ async def test_messages_without_a_mention_or_from_bots_are_ignored(chat: Chat) -
     await chat.wait_for(lambda: chat.discord.of("POST", "/channels/500000000000000005/messages"))
     rows = await chat.executions()
     assert [(r["kind"], r["raw"]["message_id"]) for r in rows] == [("status", marker["id"])]
+
+
+async def test_direct_message_needs_no_mention(chat: Chat) -> None:
+    await chat.discord.dispatch("MESSAGE_CREATE", mention("status", mentions=[], channel_id="500000000000000015", guild_id=None))
+    await chat.wait_for(lambda: chat.discord.of("POST", "/channels/500000000000000015/messages"))
+    [row] = await chat.executions()
+    assert row["kind"] == "status"

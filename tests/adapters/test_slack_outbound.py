@@ -121,3 +121,15 @@ async def test_rate_limited_call_is_retried_after_retry_after(slack: tuple[FakeS
     calls = [c for c in fake.calls if c.method == "chat.postMessage"]
     assert len(calls) == 2
     assert calls[1].at - calls[0].at >= 0.9  # Retry-After: 1 was honoured
+
+
+async def test_alert_targets_from_settings_post_in_the_channel_or_thread(slack: tuple[FakeSlack, SlackOutbound]) -> None:
+    from bot.routing import parse_targets
+
+    fake, out = slack
+    plain, threaded = parse_targets("slack:C0123,slack:C0456/1700000000.000200")
+    await out.post(plain, Reply.text("alert", ephemeral=True))  # no asker to show it to: posted for all
+    await out.post(threaded, Reply.text("report"))
+    first, second = fake.of("chat.postMessage")
+    assert (first["channel"], first.get("thread_ts")) == ("C0123", None)
+    assert (second["channel"], second["thread_ts"]) == ("C0456", "1700000000.000200")

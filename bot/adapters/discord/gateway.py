@@ -128,7 +128,10 @@ class GatewayClient(discord.Client):
             await interaction.response.defer()
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or self.user is None or not any(u.id == self.user.id for u in message.mentions):
+        if message.author.bot or self.user is None:
+            return
+        direct = isinstance(message.channel, discord.DMChannel)  # a DM to the bot needs no mention
+        if not direct and not any(u.id == self.user.id for u in message.mentions):
             return
         result = await self.ingest.submit(mention_event(self.registry, message), idempotency_key=f"discord:msg:{message.id}")
         if isinstance(result, Rejected):
