@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -62,10 +63,10 @@ def ack_only_app(api_url: str) -> Any:
     return Starlette(routes=[slack_route(app)])
 
 
-async def load(url: str, n: int, seconds: float, concurrency: int) -> dict[str, Any]:
+async def load(url: str, n: int, seconds: float, concurrency: int, run_id: str) -> dict[str, Any]:
     """Run the load generator process and return its JSON result."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.bench.slack", "--load", url, str(n), str(seconds), str(concurrency),
+        sys.executable, "-m", "bot.bench.slack", "--load", url, str(n), str(seconds), str(concurrency), run_id,
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=seconds + 60)
@@ -83,7 +84,8 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
-    from sqlalchemy import func, select
+    run_id = uuid.uuid4().hex[:8]
+    from sqlalchemy import delete, func, select
 
     from bot.adapters.chat import ChatAdapters
     from bot.app import open_bot
@@ -94,7 +96,7 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
 
     async with web_api() as api_url:
         async with HttpServer(ack_only_app(api_url), "127.0.0.1", 0) as server:
-            baseline = _summary(await load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, CONCURRENCY))
+            baseline = _summary(await load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, CONCURRENCY, "ack"))
         settings = load_settings(
             env_file=None,
             core={"database_url": database_url},
@@ -107,11 +109,14 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
         ):
             routes = await chat.start_inbound(bot, stack)
             async with HttpServer(build_http_app(bot, routes), "127.0.0.1", 0) as server:
-                raw = await load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, CONCURRENCY)
+                raw = await load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, CONCURRENCY, run_id)
             ours = _summary(raw)
-            async with bot.store.engine.connect() as conn:
-                stored = int((await conn.execute(select(func.count()).select_from(EXEC))).scalar_one())
-                texts = {r for (r,) in (await conn.execute(select(EXEC.c.text))).all()}
+            # only this run's rows (the database may be shared), removed again once counted
+            mine = EXEC.c.text.like(f"bench {run_id} %")
+            async with bot.store.engine.begin() as conn:
+                stored = int((await conn.execute(select(func.count()).select_from(EXEC).where(mine))).scalar_one())
+                texts = {r for (r,) in (await conn.execute(select(EXEC.c.text).where(mine))).all()}
+                await conn.execute(delete(EXEC).where(mine))
     acked = set(raw["acked"])
     return {
         "bot": ours,
@@ -137,7 +142,7 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
 
 
 # -- the load generator (a separate process) -----------------------------------------------------
-async def _generate(url: str, n: int, seconds: float, concurrency: int) -> dict[str, Any]:
+async def _generate(url: str, n: int, seconds: float, concurrency: int, run_id: str) -> dict[str, Any]:
     import aiohttp
     from slack_sdk.signature import SignatureVerifier
 
@@ -153,7 +158,7 @@ async def _generate(url: str, n: int, seconds: float, concurrency: int) -> dict[
         for i in counter:
             if time.monotonic() > deadline:
                 return
-            text = f"bench {os.getpid()} {i}"
+            text = f"bench {run_id} {i}"
             body = urllib.parse.urlencode({
                 "command": "/ask", "text": text, "team_id": "TBENCH", "channel_id": "CBENCH", "user_id": "UBENCH",
                 "user_name": "bench", "api_app_id": "ABENCH", "trigger_id": f"t{i}", "response_url": "http://127.0.0.1:9/",
@@ -180,6 +185,6 @@ async def _generate(url: str, n: int, seconds: float, concurrency: int) -> dict[
     return {"sent": sent, "ok": len(acked), "elapsed_s": time.monotonic() - started, "latencies_ms": latencies, "acked": acked}
 
 
-if __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "--load":
-    _url, _n, _s, _c = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-    print(json.dumps(asyncio.run(_generate(_url, _n, _s, _c))))
+if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "--load":
+    _url, _n, _s, _c, _run = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+    print(json.dumps(asyncio.run(_generate(_url, _n, _s, _c, _run))))
