@@ -3,12 +3,10 @@ from __future__ import annotations
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "accepted": {"en": "Working on `{line}` (#{id})…", "ja": "`{line}` を実行しています（#{id}）…"},
-    "continued": {"en": "(continued)", "ja": "（続き）"},
     "attached": {
         "en": "The answer is long; it is attached as `{name}`.",
         "ja": "回答が長いため `{name}` として添付しました。",
     },
-    "button_unknown": {"en": "This button is not handled by this bot.", "ja": "このボタンはこのボットでは処理できません。"},
 }
 
 

@@ -113,3 +113,19 @@ async def test_rate_limited_request_is_retried(discord_out: tuple[FakeDiscord, D
     calls = fake.of("POST", "/channels/")
     assert len(calls) == 2 and calls[1].json["content"] == "after the limit"
     assert time.monotonic() - started >= 0.3
+
+
+async def test_interaction_that_is_gone_is_answered_in_the_channel(discord_out: tuple[FakeDiscord, DiscordOutbound]) -> None:
+    fake, out = discord_out
+    fake.fail_next.append((404, 0))  # e.g. the deferral never reached Discord within 3 seconds
+    ref = await out.post(interaction().conversation(), Reply.text("answer"))
+    assert ref and ref.isdigit()
+    [call] = fake.of("POST", "/channels/500000000000000005/messages")
+    assert call.json["content"] == "answer"
+
+
+async def test_failures_go_only_to_the_asker(discord_out: tuple[FakeDiscord, DiscordOutbound]) -> None:
+    fake, out = discord_out
+    await out.post(interaction().conversation(), Reply.failure("the LLM provider failed"))
+    [follow] = fake.of("POST", f"/webhooks/{APP_ID}/tok-123")
+    assert follow.json["flags"] == 64 and "the LLM provider failed" in follow.json["content"]

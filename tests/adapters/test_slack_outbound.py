@@ -133,3 +133,11 @@ async def test_alert_targets_from_settings_post_in_the_channel_or_thread(slack: 
     first, second = fake.of("chat.postMessage")
     assert (first["channel"], first.get("thread_ts")) == ("C0123", None)
     assert (second["channel"], second["thread_ts"]) == ("C0456", "1700000000.000200")
+
+
+async def test_failures_go_only_to_the_asker(slack: tuple[FakeSlack, SlackOutbound]) -> None:
+    fake, out = slack
+    await out.post(THREAD, Reply.failure("No LLM is configured"))
+    [call] = fake.of("chat.postEphemeral")
+    assert call["user"] == "U00FAKEUSER" and call["thread_ts"] == "1700000000.000200"
+    assert ":warning: No LLM is configured" in call["blocks"][0]["text"]["text"]

@@ -39,7 +39,7 @@ class RestCall:
 class FakeDiscord:
     calls: list[RestCall] = field(default_factory=list)
     identified: asyncio.Event = field(default_factory=asyncio.Event)
-    fail_next: list[tuple[int, float]] = field(default_factory=list)  # (status, retry_after) for the next calls
+    fail_next: list[tuple[int, float]] = field(default_factory=list)  # (status, retry_after): 429 or e.g. 404
     url: str = ""
     _ws: web.WebSocketResponse | None = None
     _seq: itertools.count = field(default_factory=lambda: itertools.count(2))
@@ -116,6 +116,8 @@ class FakeDiscord:
         self.calls.append(RestCall(request.method, path, dict(request.query), body, files))
         if self.fail_next:
             status, retry_after = self.fail_next.pop(0)
+            if status != 429:
+                return self._json({"message": "Unknown Webhook", "code": 10015}, status)
             return self._json({"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
                               status, {"Retry-After": str(retry_after), "Via": "1.1 google"})
         return self._json(*self._answer(request.method, path, body, files))

@@ -63,9 +63,17 @@ class DiscordOutbound:
     # -- the Outbound protocol ----------------------------------------------------------------------
     async def post(self, conversation: Conversation, reply: Reply, *, final: bool = True) -> str | None:
         target = DiscordTarget.of(conversation)
+        if target.webhook_usable():
+            try:
+                return await self._post(target, reply, final, webhook=True)
+            except discord.NotFound:
+                # the interaction was never acknowledged in time, or was deleted: answer in the channel
+                log.warning("discord: interaction %s is gone; answering in the channel", target.interaction_id)
+        return await self._post(target, reply, final, webhook=False)
+
+    async def _post(self, target: DiscordTarget, reply: Reply, final: bool, *, webhook: bool) -> str | None:
         msgs = render.messages(reply)
-        webhook = target.webhook_usable()
-        if webhook and reply.ephemeral and final:
+        if webhook and _private(reply) and final:
             if target.kind == "i":
                 await self._webhook("DELETE", target, ORIGINAL)
             for m in msgs:
@@ -94,7 +102,7 @@ class DiscordOutbound:
             # the token expired while the answer was being written: the rest goes to the channel
             await self.post(DiscordTarget(target.channel).conversation(), reply, final=final)
             return
-        if on_webhook and reply.ephemeral and final:
+        if on_webhook and _private(reply) and final:
             await self._webhook("DELETE", target, ref[2:])
             await self.post(conversation, reply, final=True)
             return
@@ -144,3 +152,8 @@ class DiscordOutbound:
         for i, (name, data) in enumerate(m.files):
             form.append({"name": f"files[{i}]", "value": data, "filename": name, "content_type": "application/octet-stream"})
         return await self.http.request(route, form=form, **kwargs) or {}
+
+
+def _private(reply: Reply) -> bool:
+    """Ephemeral replies, and failures: an error goes back only to the person who asked."""
+    return reply.ephemeral or reply.error

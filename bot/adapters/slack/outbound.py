@@ -56,7 +56,7 @@ class SlackOutbound:
     async def post(self, conversation: Conversation, reply: Reply, *, final: bool = True) -> str | None:
         target = SlackTarget.of(conversation)
         payloads = render.messages(reply)
-        if reply.ephemeral and target.user:
+        if _private(reply) and target.user:
             for p in payloads:
                 await self.client.chat_postEphemeral(
                     channel=target.channel, user=target.user, thread_ts=target.thread_ts, **p
@@ -72,7 +72,7 @@ class SlackOutbound:
 
     async def update(self, conversation: Conversation, ref: str, reply: Reply, *, final: bool = True) -> None:
         target = SlackTarget.of(conversation)
-        if reply.ephemeral and target.user and final:
+        if _private(reply) and target.user and final:
             # the live message was public progress; the answer itself is only for the asker
             await self.client.chat_delete(channel=target.channel, ts=ref)
             await self.post(conversation, reply, final=True)
@@ -101,6 +101,11 @@ class SlackOutbound:
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
             await session.close()
+
+
+def _private(reply: Reply) -> bool:
+    """Ephemeral replies, and failures: an error goes back only to the person who asked."""
+    return reply.ephemeral or reply.error
 
 
 def _reason(e: Exception) -> str:
