@@ -18,6 +18,9 @@ from bot.adapters.base import Outbound
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    import discord
+    from slack_bolt.async_app import AsyncApp
+
     from bot.adapters.discord.outbound import DiscordOutbound
     from bot.adapters.slack.outbound import SlackOutbound
     from bot.app import Bot
@@ -64,6 +67,11 @@ class ChatAdapters:
         """Start receiving; returns the HTTP routes to mount (Slack's events endpoint)."""
         routes: list[BaseRoute] = []
         slack = self.settings.slack
+        if self.slack is not None and not (slack.slack_signing_secret or slack.slack_app_token):
+            log.warning("slack: SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN: "
+                        "answers can be posted, nothing is received")
+        if self.slack is None and slack.slack_signing_secret is not None:
+            log.warning("slack: SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: /slack/events is not served")
         if self.slack is not None and (slack.slack_signing_secret or slack.slack_app_token):
             from bot.adapters.slack.inbound import build_bolt_app
 
@@ -93,20 +101,20 @@ class ChatAdapters:
 
             async def stop() -> None:
                 await client.close()
-                with contextlib.suppress(asyncio.CancelledError):
+                with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
                     await asyncio.wait_for(task, timeout=5)
 
             stack.push_async_callback(stop)
         return routes
 
 
-def slack_route(app: object) -> BaseRoute:
+def slack_route(app: AsyncApp) -> BaseRoute:
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
 
-    handler = AsyncSlackRequestHandler(app)  # type: ignore[arg-type]
+    handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
         return await handler.handle(request)
@@ -114,10 +122,9 @@ def slack_route(app: object) -> BaseRoute:
     return Route("/slack/events", events, methods=["POST"])
 
 
-async def _run_gateway(client: object, token: str) -> None:
+async def _run_gateway(client: discord.Client, token: str) -> None:
     import discord
 
-    assert isinstance(client, discord.Client)
     try:
         await client.start(token, reconnect=True)
     except discord.LoginFailure as e:

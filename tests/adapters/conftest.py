@@ -25,7 +25,7 @@ from pool.fake import FakeLLM
 from tests.fakes.discord import APP_ID, TOKEN, FakeDiscord, snowflake
 from tests.fakes.slack import SIGNING_SECRET, FakeSlack, signed_headers
 
-FIXTURES = Path("/work/shared/fixtures")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"  # byte-exact copies of ../shared/fixtures
 
 
 def fixture_bytes(path: str) -> bytes:
