@@ -156,3 +156,8 @@ async def test_click_on_a_button_no_command_handles_is_answered_through_response
     assert await chat.executions() == []
     [answer] = chat.slack.responses
     assert answer["response_type"] == "ephemeral" and "alert_ack" in answer["text"]
+
+
+async def test_acknowledgement_follows_the_language_of_the_question(chat: Chat) -> None:
+    resp = await chat.slack_post(form(text="リースとは何ですか？"))
+    assert resp.json()["text"].startswith("`/ask リースとは何ですか？` を実行しています")

@@ -104,6 +104,8 @@ def messages(reply: Reply, locale: str | None = None) -> list[Message]:
     first["components"] = components(reply)
     if files:
         first["attachments"] = [{"id": i, "filename": name} for i, (name, _) in enumerate(files)]
+    elif not first["content"] and not first["embeds"]:
+        first["content"] = "\u200b"  # Discord refuses a message with nothing in it
     out = [Message(first, files)]
     out += [Message({"content": c, "allowed_mentions": NO_MENTIONS}) for c in chunks[1:]]
     return out

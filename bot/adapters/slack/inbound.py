@@ -21,6 +21,7 @@ from bot.adapters.messages import t
 from bot.adapters.slack import render
 from bot.adapters.slack.target import SlackTarget
 from bot.ingest import Accepted, Ingest, Rejected
+from commands.messages import guess_locale
 from commands.model import Event
 from commands.registry import Registry
 
@@ -91,7 +92,8 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, 
             await ack(**_ephemeral(result))
             return
         line = f"/{event.command} {event.text}".strip()
-        await ack(response_type="ephemeral", text=render.neutralize(t("accepted", None, line=line[:200], id=result.execution_id)))
+        text = t("accepted", guess_locale(event.text), line=line[:200], id=result.execution_id)
+        await ack(response_type="ephemeral", text=render.neutralize(text))
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
