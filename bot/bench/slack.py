@@ -73,6 +73,14 @@ async def load(url: str, n: int, seconds: float, concurrency: int, run_id: str) 
     return json.loads(out)
 
 
+async def measured_load(url: str, n: int, seconds: float, run_id: str) -> dict[str, Any]:
+    """The load run plus this (server) process's CPU time over it, per acknowledged request."""
+    cpu = time.process_time()
+    result = await load(url, n, seconds, CONCURRENCY, run_id)
+    result["server_cpu_ms_per_request"] = (time.process_time() - cpu) * 1000 / max(result["ok"], 1)
+    return result
+
+
 def _summary(result: dict[str, Any]) -> dict[str, Any]:
     lat = sorted(result["latencies_ms"])
     q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [lat[0] if lat else 0.0] * 99
@@ -80,6 +88,7 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
         "requests": result["sent"], "acked_200": result["ok"], "errors": result["sent"] - result["ok"],
         "throughput_per_s": round(result["ok"] / result["elapsed_s"], 1),
         "ack_latency_ms": {"p50": round(q[49], 2), "p99": round(q[98], 2), "max": round(lat[-1], 2) if lat else 0.0},
+        "server_cpu_ms_per_request": round(result["server_cpu_ms_per_request"], 3),
     }
 
 
@@ -96,7 +105,7 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
 
     async with web_api() as api_url:
         async with HttpServer(ack_only_app(api_url), "127.0.0.1", 0) as server:
-            baseline = _summary(await load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, CONCURRENCY, "ack"))
+            baseline = _summary(await measured_load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, "ack"))
         settings = load_settings(
             env_file=None,
             core={"database_url": database_url},
@@ -109,7 +118,7 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
         ):
             routes = await chat.start_inbound(bot, stack)
             async with HttpServer(build_http_app(bot, routes), "127.0.0.1", 0) as server:
-                raw = await load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, CONCURRENCY, run_id)
+                raw = await measured_load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, run_id)
             ours = _summary(raw)
             # only this run's rows (the database may be shared), removed again once counted
             mine = EXEC.c.text.like(f"bench {run_id} %")
@@ -122,6 +131,8 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
         "bot": ours,
         "ack_only_bolt": baseline,
         "efficiency_vs_ack_only": round(ours["throughput_per_s"] / max(baseline["throughput_per_s"], 1e-9), 3),
+        # less sensitive to other load on the machine than req/s: what storing adds per command
+        "storing_cpu_ms_per_request": round(ours["server_cpu_ms_per_request"] - baseline["server_cpu_ms_per_request"], 3),
         "executions_stored": stored,
         "acked_without_execution": len(acked - texts),
     }
