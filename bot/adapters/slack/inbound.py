@@ -68,6 +68,8 @@ def action_event(body: dict[str, Any], action: dict[str, Any]) -> Event:
     message = body.get("message") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
     thread = message.get("thread_ts") or container.get("message_ts") or message.get("ts")
+    if container.get("is_ephemeral"):
+        thread = None  # an ephemeral message cannot carry a thread
     user = (body.get("user") or {}).get("id", "")
     value = action.get("value") or ""
     return Event(
