@@ -161,3 +161,12 @@ async def test_click_on_a_button_no_command_handles_is_answered_through_response
 async def test_acknowledgement_follows_the_language_of_the_question(chat: Chat) -> None:
     resp = await chat.slack_post(form(text="リースとは何ですか？"))
     assert resp.json()["text"].startswith("`/ask リースとは何ですか？` を実行しています")
+
+
+async def test_other_events_are_acknowledged_and_ignored(chat: Chat) -> None:
+    envelope = fixture_json("slack/app_mention.json")
+    envelope["event"] = {"type": "reaction_added", "user": "U00FAKEUSER", "reaction": "eyes",
+                         "item": {"type": "message", "channel": "C00FAKECHAN", "ts": "1700000000.000200"}}
+    resp = await chat.slack_post(json.dumps(envelope), content_type="application/json")
+    assert resp.status_code == 200
+    assert await chat.executions() == []

@@ -4,11 +4,11 @@ Bolt checks the v0 signature and its 5-minute window (401 otherwise), answers `u
 with `process_before_response=True` sends the HTTP answer only after the listener returns: every
 listener stores the Execution first (`Ingest.submit`) and acknowledges after, so an acknowledged
 command is always on disk. Events API retries carry the same `event_id`, which is the idempotency key.
-Payload kinds this module does not translate fall to Bolt's default (acknowledged, ignored).
+Other events are acknowledged and ignored; interactivity kinds the manifest does not enable
+(shortcuts, views) get Bolt's 404.
 """
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,12 +20,11 @@ from bot.adapters.lines import mention_line
 from bot.adapters.messages import t
 from bot.adapters.slack import render
 from bot.adapters.slack.target import SlackTarget
-from bot.ingest import Accepted, Ingest, Rejected
+from bot.ingest import Ingest, Rejected
 from commands.messages import guess_locale
 from commands.model import Event
 from commands.registry import Registry
 
-log = logging.getLogger("chatops.slack")
 SOURCE = "slack"
 
 Respond = Callable[..., Awaitable[Any]]
@@ -107,6 +106,10 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, 
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         await _submit_message(ingest, client, message_event(registry, event, threaded=False), body)
+
+    @app.event(re.compile(r".*"))
+    async def ignore_other_events() -> None:
+        """The dispatch table's default: any other event is acknowledged and ignored (no retries)."""
 
     @app.action(re.compile(r".+"))
     async def on_action(ack: Callable[..., Awaitable[None]], body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
