@@ -101,3 +101,13 @@ async def test_direct_message_needs_no_mention(chat: Chat) -> None:
     await chat.wait_for(lambda: chat.discord.of("POST", "/channels/500000000000000015/messages"))
     [row] = await chat.executions()
     assert row["kind"] == "status"
+
+
+async def test_a_failed_delivery_never_logs_the_interaction_token(chat: Chat, caplog) -> None:
+    chat.discord.fail_next += [(400, 0), (400, 0)]  # the deferral and the first delivery are refused
+    data = chat.interaction("discord/application_command.dm.json")
+    await chat.discord.dispatch("INTERACTION_CREATE", data)
+    await chat.wait_for(lambda: any("delivery to discord:" in r.getMessage() for r in caplog.records))
+    [row] = await chat.executions()
+    assert data["token"] not in caplog.text
+    assert data["token"] not in ((await chat.bot.store.get(row["id"])) or {}).get("error", "")
