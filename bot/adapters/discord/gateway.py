@@ -30,15 +30,22 @@ def _locale(interaction: discord.Interaction) -> str | None:
     return str(loc.value) if loc is not None else None
 
 
-def command_event(registry: Registry, interaction: discord.Interaction) -> Event:
-    data: dict[str, Any] = dict(interaction.data or {})
+def command_line(registry: Registry, data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Application command data → (name, the line a user would type, option values)."""
     name = str(data.get("name", ""))
     path, values = schema.option_values(data.get("options"))
     try:
         cmd = registry.get(name)
-        line = " ".join([*path, options_line(cmd, values)]).strip()
-    except UnknownCommand:
-        line = " ".join([*path, *(str(v) for v in values.values())])  # ingest answers "unknown command"
+    except UnknownCommand:  # ingest answers "unknown command" with suggestions
+        return name, " ".join([*path, *(str(v) for v in values.values())]), values
+    if path and cmd.args and cmd.args[0].name not in values:
+        # a subcommand (registered elsewhere) fills the first positional, e.g. <action>
+        values, path = {cmd.args[0].name: " ".join(path), **values}, []
+    return name, " ".join([*path, options_line(cmd, values)]).strip(), values
+
+
+def command_event(registry: Registry, interaction: discord.Interaction) -> Event:
+    name, line, values = command_line(registry, dict(interaction.data or {}))
     target = DiscordTarget(
         str(interaction.channel_id), "i", str(interaction.application_id), str(interaction.id), interaction.token
     )

@@ -27,3 +27,18 @@ def test_subcommand_options_are_flattened_with_their_path() -> None:
     options = [{"name": "silence", "type": 1, "options": [
         {"name": "rule", "type": 3, "value": "cpu_high"}, {"name": "minutes", "type": 4, "value": 60}]}]
     assert option_values(options) == (["silence"], {"rule": "cpu_high", "minutes": 60})
+
+
+def test_a_subcommand_fills_the_first_positional_of_the_command() -> None:
+    import json
+    from pathlib import Path
+
+    from bot.adapters.discord.gateway import command_line
+    from commands.registry import Registry
+
+    alerts = Command(name="alerts", help="alerts", handler=_noop,
+                     args=(Arg("action", "what to do"), Arg("rule", "rule"), Arg("minutes", "how long", required=False)))
+    data = json.loads((Path(__file__).resolve().parents[3] / "fixtures/discord/application_command.json").read_text())["data"]
+    name, line, _ = command_line(Registry([alerts]), data)  # /alerts silence rule:cpu_high minutes:60
+    assert (name, line) == ("alerts", "silence cpu_high 60")
+    assert alerts.parse(line).values == {"action": "silence", "rule": "cpu_high", "minutes": "60"}
