@@ -3,6 +3,10 @@ from __future__ import annotations
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "accepted": {"en": "Working on `{line}` (#{id})…", "ja": "`{line}` を実行しています（#{id}）…"},
+    "not_in_channel": {
+        "en": "I could not post in channel `{channel}` (invite me there with `/invite`), so here is your answer.",
+        "ja": "チャンネル `{channel}` に投稿できませんでした（`/invite` で招待してください）。こちらに回答します。",
+    },
     "attached": {
         "en": "The answer is long; it is attached as `{name}`.",
         "ja": "回答が長いため `{name}` として添付しました。",

@@ -141,3 +141,25 @@ async def test_failures_go_only_to_the_asker(slack: tuple[FakeSlack, SlackOutbou
     [call] = fake.of("chat.postEphemeral")
     assert call["user"] == "U00FAKEUSER" and call["thread_ts"] == "1700000000.000200"
     assert ":warning: No LLM is configured" in call["blocks"][0]["text"]["text"]
+
+
+async def test_channel_the_bot_is_not_in_gets_the_answer_in_the_askers_dm(slack: tuple[FakeSlack, SlackOutbound]) -> None:
+    fake, out = slack
+    fake.not_member.add("C00FAKECHAN")
+    ref = await out.post(CHANNEL, Reply.text("partial"), final=False)
+    assert ref is not None and ref.startswith("D00FAKEUSER:")
+    moved = fake.of("chat.postMessage")[-1]
+    assert moved["channel"] == "U00FAKEUSER" and "invite me there" in moved["blocks"][0]["text"]["text"]
+    await out.update(CHANNEL, ref, Reply.text("final answer"))
+    [update] = fake.of("chat.update")
+    assert update["channel"] == "D00FAKEUSER" and update["ts"] == ref.split(":")[1]
+    assert "final answer" in update["blocks"][0]["text"]["text"]
+
+
+async def test_not_in_channel_without_an_asker_is_a_delivery_failure(slack: tuple[FakeSlack, SlackOutbound]) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    fake, out = slack
+    fake.not_member.add("C0123")
+    with pytest.raises(SlackApiError, match="not_in_channel"):
+        await out.post(SlackTarget("C0123").conversation(), Reply.text("alert"))

@@ -42,6 +42,7 @@ class FakeSlack:
     _runner: web.AppRunner | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    not_member: set[str] = field(default_factory=set)  # channels the bot was not invited to
     _socket: web.WebSocketResponse | None = None
     _socket_open: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -98,8 +99,13 @@ class FakeSlack:
         ts = f"{1700000100 + next(self._ts)}.000100"
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "B00FAKEBOT", "team_id": TEAM, "team": "example", "user": "ops-bot"}
+        channel = str(body.get("channel", ""))
+        if channel in self.not_member and method.startswith("chat."):
+            return {"ok": False, "error": "not_in_channel"}
         if method in ("chat.postMessage", "chat.update"):
-            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or ts, "message": {"text": body.get("text")}}
+            # posting to a user id lands in the bot's DM with that user, a D… channel
+            channel = "D" + channel[1:] if channel.startswith("U") else channel
+            return {"ok": True, "channel": channel, "ts": body.get("ts") or ts, "message": {"text": body.get("text")}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "chat.delete":

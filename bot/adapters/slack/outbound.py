@@ -7,6 +7,7 @@ reply over Slack's block limit) and images go out only with the final state.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -15,11 +16,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.messages import t
 from bot.adapters.slack import render
 from bot.adapters.slack.target import PLATFORM, SlackTarget
-from commands.model import Conversation, Reply
+from commands.messages import guess_locale
+from commands.model import Conversation, Reply, Section
 
 log = logging.getLogger("chatops.slack")
+NOT_A_MEMBER = {"not_in_channel", "channel_not_found"}
 
 
 def web_client(token: str, base_url: str) -> AsyncWebClient:
@@ -55,6 +59,17 @@ class SlackOutbound:
 
     async def post(self, conversation: Conversation, reply: Reply, *, final: bool = True) -> str | None:
         target = SlackTarget.of(conversation)
+        try:
+            return await self._post(target, reply, final)
+        except SlackApiError as e:
+            if e.response.get("error") not in NOT_A_MEMBER or not target.user or target.channel == target.user:
+                raise
+        # The bot cannot post there (not invited, or another person's DM): answer the asker in its DM.
+        note = t("not_in_channel", guess_locale(reply.plain_text()), channel=target.channel)
+        moved = replace(reply, sections=[Section(note), *reply.sections], ephemeral=False)
+        return await self._post(SlackTarget(target.user), moved, final)
+
+    async def _post(self, target: SlackTarget, reply: Reply, final: bool) -> str | None:
         payloads = render.messages(reply)
         if _private(reply) and target.user:
             for p in payloads:
@@ -68,10 +83,15 @@ class SlackOutbound:
         ts = str(first["ts"])
         if final:
             await self._rest(target, payloads[1:], reply, ts)
-        return ts
+        # a message moved to a DM lives in another channel: the ref says which, for chat.update
+        return ts if first.get("channel") in (None, target.channel) else f"{first['channel']}:{ts}"
 
     async def update(self, conversation: Conversation, ref: str, reply: Reply, *, final: bool = True) -> None:
         target = SlackTarget.of(conversation)
+        if ":" in ref:  # moved to the asker's DM by `post`
+            channel, ref = ref.split(":", 1)
+            target = SlackTarget(channel, None, target.user)
+            conversation = target.conversation()
         if _private(reply) and target.user and final:
             # the live message was public progress; the answer itself is only for the asker
             await self.client.chat_delete(channel=target.channel, ts=ref)
