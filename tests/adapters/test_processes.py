@@ -6,6 +6,7 @@ the worker finishes the deferred response although another process received the 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -67,7 +68,7 @@ async def test_web_receives_and_a_separate_worker_delivers_on_both_platforms(tmp
                 resp = await client.post("/slack/events", content=body, headers=signed_headers(body))
                 assert resp.status_code == 200 and "/status" in resp.json()["text"]
 
-            data = {**__import__("json").loads((FIXTURES / "discord/application_command.dm.json").read_text()),
+            data = {**json.loads((FIXTURES / "discord/application_command.dm.json").read_text()),
                     "id": snowflake(), "application_id": APP_ID}
             data["data"] = {"id": "3", "name": "status", "type": 1}
             await discord_fake.dispatch("INTERACTION_CREATE", data)
