@@ -49,7 +49,7 @@ class Ingest:
             return Rejected(unknown_reply(e, locale))
         except UsageError as e:
             return Rejected(usage_reply(e, locale))
-        execution_id = await self.store.enqueue(
+        execution_id = await self.store.enqueue(  # group-committed with concurrent callers
             NewExecution(
                 kind=cmd.name,
                 trigger=event.trigger,

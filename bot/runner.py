@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 
+from bot.adapters.chat import ChatAdapters
 from bot.adapters.console import ConsoleOutbound
 from bot.app import StartupError, open_bot
 from bot.settings import Settings
@@ -30,13 +31,19 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
     _stop_on_signals(stop)
     # Every process can print: rows addressed to "console" (e.g. REPORT_CHANNEL=console) go to its stdout.
     stdout = ConsoleOutbound(settings.core.data_dir)
-    async with open_bot(settings, outbounds=[stdout]) as bot, contextlib.AsyncExitStack() as stack:
+    async with (
+        ChatAdapters(settings) as chat,
+        open_bot(settings, outbounds=[stdout, *chat.outbounds]) as bot,
+        contextlib.AsyncExitStack() as stack,
+    ):
         tasks: list[asyncio.Task[None]] = []
+        # chat platforms receive in `run` and `web` (the modes with HTTP); every mode can deliver
+        routes = await chat.start_inbound(bot, stack) if http else []
         if http:
             from bot.http import build_http_app
             from bot.server import HttpServer
 
-            routes = bot.github.routes() if bot.github else ()
+            routes = [*routes, *(bot.github.routes() if bot.github else ())]
             try:
                 server = await stack.enter_async_context(
                     HttpServer(build_http_app(bot, routes), host, port, log_level=settings.core.log_level)

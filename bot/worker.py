@@ -204,7 +204,8 @@ class Worker:
             ref = await live.finalize(reply)
         except Exception as e:
             metrics.DELIVERY_FAILURES.labels(adapter.platform).inc()
-            reason = f"delivery to {conversation} failed: {type(e).__name__}: {e}"
+            # platform and channel only: a Discord thread string carries an interaction token
+            reason = f"delivery to {conversation.platform}:{conversation.channel} failed: {type(e).__name__}: {e}"
             log.warning("execution %s: %s", eid, reason)
             if row["attempts"] >= row["max_attempts"]:
                 await self.store.finish(eid, owner, Status.FAILED, {**fields, "error": reason}, None)

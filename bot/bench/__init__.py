@@ -14,6 +14,7 @@ BENCHES = {
     "github": "bot.bench.github",
     "report": "bot.bench.report",
     "health": "bot.bench.health",
+    "slack": "bot.bench.slack",
 }
 
 

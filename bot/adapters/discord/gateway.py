@@ -1,0 +1,150 @@
+"""Discord interactions and mentions → Events, over the gateway (discord.py).
+
+The Execution is stored first, then the interaction is acknowledged within Discord's 3 seconds: a
+deferred "thinking…" response for a slash command, a deferred update for a button, or, for bad input,
+an ephemeral message with the usage line. Interaction ids and message ids are the idempotency keys, so
+a gateway replay stores nothing twice. Application commands are synced from the registry at start:
+to each guild in DISCORD_GUILD_IDS (instant), else globally (up to an hour to appear).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.adapters.discord import render, schema
+from bot.adapters.discord.target import PLATFORM, DiscordTarget
+from bot.adapters.lines import mention_line, options_line
+from bot.ingest import Accepted, Ingest, Rejected
+from commands.errors import UnknownCommand
+from commands.model import Event
+from commands.registry import Registry
+
+log = logging.getLogger("chatops.discord")
+SOURCE = "discord"
+
+
+def _locale(interaction: discord.Interaction) -> str | None:
+    loc = getattr(interaction, "locale", None)
+    return str(loc.value) if loc is not None else None
+
+
+def command_line(registry: Registry, data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Application command data → (name, the line a user would type, option values)."""
+    name = str(data.get("name", ""))
+    path, values = schema.option_values(data.get("options"))
+    try:
+        cmd = registry.get(name)
+    except UnknownCommand:  # ingest answers "unknown command" with suggestions
+        return name, " ".join([*path, *(str(v) for v in values.values())]), values
+    if path and cmd.args and cmd.args[0].name not in values:
+        # a subcommand (registered elsewhere) fills the first positional, e.g. <action>
+        values, path = {cmd.args[0].name: " ".join(path), **values}, []
+    return name, " ".join([*path, options_line(cmd, values)]).strip(), values
+
+
+def command_event(registry: Registry, interaction: discord.Interaction) -> Event:
+    name, line, values = command_line(registry, dict(interaction.data or {}))
+    target = DiscordTarget(
+        str(interaction.channel_id), "i", str(interaction.application_id), str(interaction.id), interaction.token
+    )
+    return Event(
+        source=SOURCE,
+        user=str(interaction.user.id),
+        user_name=interaction.user.name,
+        conversation=target.conversation(),
+        text=line,
+        command=name,
+        locale=_locale(interaction),
+        raw={"interaction_id": str(interaction.id), "command": name, "options": values, "guild_id": str(interaction.guild_id or "")},
+    )
+
+
+def button_event(interaction: discord.Interaction) -> Event:
+    cid = str((interaction.data or {}).get("custom_id", ""))
+    target = DiscordTarget(
+        str(interaction.channel_id), "c", str(interaction.application_id), str(interaction.id), interaction.token
+    )
+    return Event(
+        source=SOURCE,
+        user=str(interaction.user.id),
+        user_name=interaction.user.name,
+        conversation=target.conversation(),
+        text=render.parse_custom_id(cid),
+        locale=_locale(interaction),
+        trigger="button",
+        raw={"interaction_id": str(interaction.id), "custom_id": cid},
+    )
+
+
+def mention_event(registry: Registry, message: discord.Message) -> Event:
+    target = DiscordTarget(str(message.channel.id), "m", message_id=str(message.id))
+    return Event(
+        source=SOURCE,
+        user=str(message.author.id),
+        user_name=message.author.name,
+        conversation=target.conversation(),
+        text=mention_line(registry, message.content),
+        raw={"message_id": str(message.id), "channel_id": str(message.channel.id)},
+    )
+
+
+class GatewayClient(discord.Client):
+    def __init__(self, ingest: Ingest, registry: Registry, guild_ids: list[int], **options: Any) -> None:
+        intents = discord.Intents.default()  # mentions carry their content without the privileged intent
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
+        self.ingest, self.registry, self.guild_ids = ingest, registry, guild_ids
+        self.synced: list[dict[str, Any]] = []
+
+    async def setup_hook(self) -> None:
+        payload = schema.commands_payload(self.registry)
+        app_id = self.application_id
+        if app_id is None:
+            log.warning("discord: no application id; application commands not synced")
+            return
+        try:
+            if self.guild_ids:
+                for gid in self.guild_ids:
+                    await self.http.bulk_upsert_guild_commands(app_id, gid, payload)
+            else:
+                await self.http.bulk_upsert_global_commands(app_id, payload)
+        except discord.HTTPException as e:  # the bot still answers mentions; say why commands are missing
+            log.error("discord: syncing %d application commands failed: %s", len(payload), e)
+            return
+        self.synced = payload
+        where = f"guilds {', '.join(map(str, self.guild_ids))}" if self.guild_ids else "globally"
+        log.info("discord: %d application commands synced %s", len(payload), where)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type == discord.InteractionType.application_command:
+            event = command_event(self.registry, interaction)
+        elif interaction.type == discord.InteractionType.component and (interaction.data or {}).get("component_type") == 2:
+            event = button_event(interaction)
+        else:
+            return  # autocomplete, modals, selects: not used by this bot
+        result = await self.ingest.submit(event, idempotency_key=f"discord:{interaction.id}")
+        if isinstance(result, Rejected):
+            await interaction.response.send_message(
+                render.content(result.reply)[: render.CONTENT_CHARS], ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        elif interaction.type == discord.InteractionType.application_command:
+            await interaction.response.defer(thinking=True)
+        else:
+            await interaction.response.defer()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.user is None:
+            return
+        direct = isinstance(message.channel, discord.DMChannel)  # a DM to the bot needs no mention
+        if not direct and not any(u.id == self.user.id for u in message.mentions):
+            return
+        result = await self.ingest.submit(mention_event(self.registry, message), idempotency_key=f"discord:msg:{message.id}")
+        if isinstance(result, Rejected):
+            await message.reply(render.content(result.reply)[: render.CONTENT_CHARS], allowed_mentions=discord.AllowedMentions.none())
+        elif isinstance(result, Accepted):
+            log.debug("discord: mention %s stored as execution %s", message.id, result.execution_id)
+
+
+__all__ = ["GatewayClient", "PLATFORM", "button_event", "command_event", "mention_event"]

@@ -1,0 +1,20 @@
+"""User-facing strings of the chat adapters (Slack, Discord), in English and Japanese."""
+from __future__ import annotations
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "accepted": {"en": "Working on `{line}` (#{id})…", "ja": "`{line}` を実行しています（#{id}）…"},
+    "not_in_channel": {
+        "en": "I could not post in channel `{channel}` (invite me there with `/invite`), so here is your answer.",
+        "ja": "チャンネル `{channel}` に投稿できませんでした（`/invite` で招待してください）。こちらに回答します。",
+    },
+    "attached": {
+        "en": "The answer is long; it is attached as `{name}`.",
+        "ja": "回答が長いため `{name}` として添付しました。",
+    },
+}
+
+
+def t(key: str, locale: str | None = "en", **kwargs: object) -> str:
+    table = _MESSAGES[key]
+    lang = "ja" if (locale or "").lower().startswith("ja") else "en"
+    return table.get(lang, table["en"]).format(**kwargs)

@@ -1,0 +1,139 @@
+"""Slack payloads → Events, through Bolt: slash commands, mentions, DMs and button clicks.
+
+Bolt checks the v0 signature and its 5-minute window (401 otherwise), answers `url_verification`, and
+with `process_before_response=True` sends the HTTP answer only after the listener returns: every
+listener stores the Execution first (`Ingest.submit`) and acknowledges after, so an acknowledged
+command is always on disk. Events API retries carry the same `event_id`, which is the idempotency key.
+Other events are acknowledged and ignored; interactivity kinds the manifest does not enable
+(shortcuts, views) get Bolt's 404.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.lines import mention_line
+from bot.adapters.messages import t
+from bot.adapters.slack import render
+from bot.adapters.slack.target import SlackTarget
+from bot.ingest import Ingest, Rejected
+from commands.messages import guess_locale
+from commands.model import Event
+from commands.registry import Registry
+
+SOURCE = "slack"
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+def command_event(command: dict[str, Any]) -> Event:
+    """A slash command: `/ask what changed?` in channel C → Event(command="ask", text="what changed?")."""
+    target = SlackTarget(command["channel_id"], None, command["user_id"])
+    return Event(
+        source=SOURCE,
+        user=command["user_id"],
+        user_name=command.get("user_name"),
+        conversation=target.conversation(),
+        text=command.get("text", ""),
+        command=command["command"].lstrip("/"),
+        raw={k: v for k, v in command.items() if k not in ("token", "response_url", "trigger_id")},
+    )
+
+
+def message_event(registry: Registry, event: dict[str, Any], *, threaded: bool) -> Event:
+    """A mention or DM: the text after the mention is a command line or a question for /ask.
+
+    A mention is answered in its thread (a new thread under it when it was not in one); a DM inline.
+    """
+    thread = event.get("thread_ts") or (event.get("ts") if threaded else None)
+    target = SlackTarget(event["channel"], thread, event.get("user"))
+    return Event(
+        source=SOURCE,
+        user=event.get("user", ""),
+        conversation=target.conversation(),
+        text=mention_line(registry, event.get("text", "")),
+        raw={k: event.get(k) for k in ("type", "channel", "user", "ts", "thread_ts", "text")},
+    )
+
+
+def action_event(body: dict[str, Any], action: dict[str, Any]) -> Event:
+    """A button click → `/{action} {value}`, answered in the thread of the message that had the button."""
+    name = str(action.get("action_id", "")).split("#", 1)[0]
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
+    thread = message.get("thread_ts") or container.get("message_ts") or message.get("ts")
+    if container.get("is_ephemeral"):
+        thread = None  # an ephemeral message cannot carry a thread
+    user = (body.get("user") or {}).get("id", "")
+    value = action.get("value") or ""
+    return Event(
+        source=SOURCE,
+        user=user,
+        user_name=(body.get("user") or {}).get("username"),
+        conversation=SlackTarget(channel, thread, user).conversation(),
+        text=f"/{name} {value}".strip(),
+        trigger="button",
+        raw={"action_id": action.get("action_id"), "value": value, "message_ts": container.get("message_ts")},
+    )
+
+
+def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, registry: Registry) -> AsyncApp:
+    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True, name="chatops")
+
+    @app.command(re.compile(r"^/.+"))
+    async def on_command(ack: Callable[..., Awaitable[None]], command: dict[str, Any]) -> None:
+        event = command_event(command)
+        result = await ingest.submit(event)
+        if isinstance(result, Rejected):
+            await ack(**_ephemeral(result))
+            return
+        line = f"/{event.command} {event.text}".strip()
+        text = t("accepted", guess_locale(event.text), line=line[:200], id=result.execution_id)
+        await ack(response_type="ephemeral", text=render.neutralize(text))
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        await _submit_message(ingest, client, message_event(registry, event, threaded=True), body)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        # Only direct messages from people; channel messages arrive as app_mention, edits/bots are ignored.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        await _submit_message(ingest, client, message_event(registry, event, threaded=False), body)
+
+    @app.event(re.compile(r".*"))
+    async def ignore_other_events() -> None:
+        """The dispatch table's default: any other event is acknowledged and ignored (no retries)."""
+
+    @app.action(re.compile(r".+"))
+    async def on_action(ack: Callable[..., Awaitable[None]], body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        if action.get("type") != "button":
+            await ack()
+            return
+        key = f"slack:action:{body.get('trigger_id') or action.get('action_ts')}"
+        result = await ingest.submit(action_event(body, action), idempotency_key=key)
+        await ack()
+        if isinstance(result, Rejected):
+            await respond(replace_original=False, **_ephemeral(result))
+
+    return app
+
+
+async def _submit_message(ingest: Ingest, client: AsyncWebClient, event: Event, body: dict[str, Any]) -> None:
+    result = await ingest.submit(event, idempotency_key=f"slack:{body.get('event_id')}" if body.get("event_id") else None)
+    if isinstance(result, Rejected):
+        target = SlackTarget.of(event.conversation)
+        payload = render.messages(result.reply)[0]
+        if target.user:
+            await client.chat_postEphemeral(channel=target.channel, user=target.user, thread_ts=target.thread_ts, **payload)
+
+
+def _ephemeral(result: Rejected) -> dict[str, Any]:
+    payload = render.messages(result.reply)[0]
+    return {"response_type": "ephemeral", "text": payload["text"], "blocks": payload["blocks"]}

@@ -1,0 +1,201 @@
+"""`chatops bench slack`: signed slash commands against the bot's own HTTP app vs an ack-only Bolt app.
+
+Both apps are served by uvicorn on 127.0.0.1 in this process, one after the other, with the same Bolt
+version, signing secret and Web API stand-in (Bolt's lazy auth.test). The load generator runs in a
+separate process (aiohttp, `CONCURRENCY` requests in flight for `SECONDS`, bounded by `n`), so the
+server's CPU is not shared with it. After the bot's run the Execution rows are counted: every command
+acknowledged with 200 must have its row (`acked_without_execution` must be 0).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+CONCURRENCY = 50
+SECONDS = 10.0
+SECRET = "bench-signing-secret"
+
+
+@contextlib.asynccontextmanager
+async def web_api() -> AsyncIterator[str]:
+    """A minimal Slack Web API stand-in: Bolt calls auth.test once before the first listener runs."""
+    from aiohttp import web
+
+    async def api(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "user_id": "UBENCH", "bot_id": "BBENCH", "team_id": "TBENCH", "ts": "1.0"})
+
+    app = web.Application()
+    app.router.add_post("/api/{method}", api)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/api/"  # type: ignore[union-attr]
+    finally:
+        await runner.cleanup()
+
+
+def ack_only_app(api_url: str) -> Any:
+    from slack_bolt.async_app import AsyncApp
+    from starlette.applications import Starlette
+
+    from bot.adapters.chat import slack_route
+    from bot.adapters.slack.outbound import web_client
+
+    app = AsyncApp(client=web_client("xoxb-bench", api_url), signing_secret=SECRET, process_before_response=True)
+
+    @app.command(re.compile(r"^/.+"))
+    async def ack_only(ack: Any) -> None:
+        await ack()
+
+    return Starlette(routes=[slack_route(app)])
+
+
+async def load(url: str, n: int, seconds: float, concurrency: int, run_id: str) -> dict[str, Any]:
+    """Run the load generator process and return its JSON result."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.bench.slack", "--load", url, str(n), str(seconds), str(concurrency), run_id,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=seconds + 60)
+    return json.loads(out)
+
+
+async def measured_load(url: str, n: int, seconds: float, run_id: str) -> dict[str, Any]:
+    """The load run plus this (server) process's CPU time over it, per acknowledged request."""
+    cpu = time.process_time()
+    result = await load(url, n, seconds, CONCURRENCY, run_id)
+    result["server_cpu_ms_per_request"] = (time.process_time() - cpu) * 1000 / max(result["ok"], 1)
+    return result
+
+
+def _summary(result: dict[str, Any]) -> dict[str, Any]:
+    lat = sorted(result["latencies_ms"])
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [lat[0] if lat else 0.0] * 99
+    return {
+        "requests": result["sent"], "acked_200": result["ok"], "errors": result["sent"] - result["ok"],
+        "throughput_per_s": round(result["ok"] / result["elapsed_s"], 1),
+        "ack_latency_ms": {"p50": round(q[49], 2), "p99": round(q[98], 2), "max": round(lat[-1], 2) if lat else 0.0},
+        "server_cpu_ms_per_request": round(result["server_cpu_ms_per_request"], 3),
+    }
+
+
+async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
+    run_id = uuid.uuid4().hex[:8]
+    from sqlalchemy import delete, func, select
+
+    from bot.adapters.chat import ChatAdapters
+    from bot.app import open_bot
+    from bot.http import build_http_app
+    from bot.server import HttpServer
+    from bot.settings import load_settings
+    from bot.storage.store import EXEC
+
+    async with web_api() as api_url:
+        async with HttpServer(ack_only_app(api_url), "127.0.0.1", 0) as server:
+            baseline = _summary(await measured_load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, "ack"))
+        settings = load_settings(
+            env_file=None,
+            core={"database_url": database_url},
+            slack={"slack_bot_token": "xoxb-bench", "slack_signing_secret": SECRET, "slack_api_url": api_url},
+        )
+        async with (
+            ChatAdapters(settings) as chat,
+            open_bot(settings, outbounds=chat.outbounds) as bot,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            routes = await chat.start_inbound(bot, stack)
+            async with HttpServer(build_http_app(bot, routes), "127.0.0.1", 0) as server:
+                raw = await measured_load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, run_id)
+            ours = _summary(raw)
+            # only this run's rows (the database may be shared), removed again once counted
+            mine = EXEC.c.text.like(f"bench {run_id} %")
+            async with bot.store.engine.begin() as conn:
+                stored = int((await conn.execute(select(func.count()).select_from(EXEC).where(mine))).scalar_one())
+                texts = {r for (r,) in (await conn.execute(select(EXEC.c.text).where(mine))).all()}
+                await conn.execute(delete(EXEC).where(mine))
+    acked = set(raw["acked"])
+    return {
+        "bot": ours,
+        "ack_only_bolt": baseline,
+        "efficiency_vs_ack_only": round(ours["throughput_per_s"] / max(baseline["throughput_per_s"], 1e-9), 3),
+        # less sensitive to other load on the machine than req/s: what storing adds per command
+        "storing_cpu_ms_per_request": round(ours["server_cpu_ms_per_request"] - baseline["server_cpu_ms_per_request"], 3),
+        "executions_stored": stored,
+        "acked_without_execution": len(acked - texts),
+    }
+
+
+async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any]:
+    from bot.storage.engine import backend_name, create_engine
+
+    limit = n or 200_000
+    results: dict[str, Any] = {"concurrency": CONCURRENCY, "duration_s": SECONDS}
+    with tempfile.TemporaryDirectory() as tmp:
+        for url in database_urls or [f"sqlite:///{os.path.join(tmp, 'bench.db')}"]:
+            engine = create_engine(url)
+            name = backend_name(engine)
+            await engine.dispose()
+            results[name] = await _run_one(url, limit, SECONDS)
+    return results
+
+
+# -- the load generator (a separate process) -----------------------------------------------------
+async def _generate(url: str, n: int, seconds: float, concurrency: int, run_id: str) -> dict[str, Any]:
+    import aiohttp
+    from slack_sdk.signature import SignatureVerifier
+
+    signer = SignatureVerifier(SECRET)
+    latencies: list[float] = []
+    acked: list[str] = []
+    counter = iter(range(n))
+    sent = 0
+    deadline = time.monotonic() + seconds
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal sent
+        for i in counter:
+            if time.monotonic() > deadline:
+                return
+            text = f"bench {run_id} {i}"
+            body = urllib.parse.urlencode({
+                "command": "/ask", "text": text, "team_id": "TBENCH", "channel_id": "CBENCH", "user_id": "UBENCH",
+                "user_name": "bench", "api_app_id": "ABENCH", "trigger_id": f"t{i}", "response_url": "http://127.0.0.1:9/",
+            })
+            ts = str(int(time.time()))
+            headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signer.generate_signature(timestamp=ts, body=body),
+                       "Content-Type": "application/x-www-form-urlencoded"}
+            t0 = time.perf_counter()
+            sent += 1
+            try:
+                async with session.post(url, data=body, headers=headers) as resp:
+                    await resp.read()
+                    ok = resp.status == 200
+            except aiohttp.ClientError:
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - t0) * 1000)
+                acked.append(text)
+
+    started = time.monotonic()
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+    return {"sent": sent, "ok": len(acked), "elapsed_s": time.monotonic() - started, "latencies_ms": latencies, "acked": acked}
+
+
+if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "--load":
+    _url, _n, _s, _c, _run = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+    print(json.dumps(asyncio.run(_generate(_url, _n, _s, _c, _run))))

@@ -1,0 +1,19 @@
+"""`chatops bench slack` end to end, bounded to a few hundred requests: every ack has its Execution."""
+from __future__ import annotations
+
+import pytest
+
+from bot.bench.slack import bench
+
+pytestmark = pytest.mark.slow
+
+
+async def test_bench_counts_every_acknowledged_command_as_stored(db_url: str) -> None:
+    result = await bench(n=300, database_urls=[db_url])
+    [backend] = [k for k in result if k in ("sqlite", "postgresql")]
+    run = result[backend]
+    assert run["bot"]["acked_200"] == run["bot"]["requests"] == 300
+    assert run["ack_only_bolt"]["acked_200"] == 300
+    assert run["executions_stored"] == 300 and run["acked_without_execution"] == 0
+    assert run["bot"]["ack_latency_ms"]["p50"] <= run["bot"]["ack_latency_ms"]["p99"]
+    assert 0 < run["efficiency_vs_ack_only"]
