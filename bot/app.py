@@ -12,12 +12,12 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Outbound, Outbounds
-from bot.adapters.github.runtime import GitHubRuntime, open_github
 from bot.ingest import Ingest
 from bot.settings import Settings
 from bot.status import BotStatus
@@ -30,6 +30,9 @@ from commands.context import Services
 from pool.factory import NOT_CONFIGURED_HINT, build_chat_client
 from reports.rules import RuleError
 from reports.service import ReportsService
+
+if TYPE_CHECKING:
+    from bot.adapters.github.runtime import GitHubRuntime
 
 log = logging.getLogger("chatops")
 
@@ -109,7 +112,12 @@ async def open_bot(
             except ConfigFileError as e:
                 raise StartupError(str(e)) from None
 
-        github = await stack.enter_async_context(open_github(settings, engine))
+        github = None
+        if settings.github.enabled or settings.github.github_webhook_secret is not None:
+            # githubkit is heavy to import: only when GitHub is configured
+            from bot.adapters.github.runtime import open_github
+
+            github = await stack.enter_async_context(open_github(settings, engine))
 
         registry = Registry(default_commands())
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import pkgutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 import sys
 from pathlib import Path
 
@@ -35,19 +36,19 @@ def _modules() -> list[str]:
     return names
 
 
+def _probe(module: str) -> str | None:
+    room = module.split(".")[0]
+    forbidden = FORBIDDEN.get(room, ())
+    out = subprocess.run([sys.executable, "-c", PROBE, module], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    if out.returncode != 0:
+        return f"{module} does not import alone: {out.stderr.strip().splitlines()[-1:]}"
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    bad = sorted(loaded & set(forbidden))
+    return f"{module} pulls in {bad}" if bad else None
+
+
 def test_every_module_imports_alone_and_no_arrow_points_outward() -> None:
-    problems = []
-    modules = _modules()
-    # one interpreter per room keeps this fast; modules of one room share their allowed imports
-    for module in modules:
-        room = module.split(".")[0]
-        forbidden = FORBIDDEN.get(room, ())
-        out = subprocess.run([sys.executable, "-c", PROBE, module], capture_output=True, text=True, cwd=ROOT, timeout=60)
-        if out.returncode != 0:
-            problems.append(f"{module} does not import alone: {out.stderr.strip().splitlines()[-1:]}")
-            continue
-        loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
-        bad = sorted(loaded & set(forbidden))
-        if bad:
-            problems.append(f"{module} pulls in {bad}")
+    # one fresh interpreter per module (an import that only works after another module is a bug too)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        problems = [p for p in pool.map(_probe, _modules()) if p]
     assert not problems, "\n".join(problems)
