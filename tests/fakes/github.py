@@ -306,7 +306,7 @@ from pathlib import Path as _Path
 
 from githubkit.webhooks import sign as _sign  # an implementation independent of the bot's verifier
 
-FIXTURES = _Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github"
+FIXTURES = _Path(__file__).resolve().parents[1] / "fixtures" / "github"  # byte-exact copies of ../shared/fixtures
 SECRET = "It's a Secret to Everybody"
 
 
