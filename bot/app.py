@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Outbound, Outbounds
 from bot.adapters.github.runtime import GitHubRuntime, open_github
+from bot.health_sources import register_health_sources
 from bot.ingest import Ingest
 from bot.settings import Settings
 from bot.status import BotStatus
@@ -116,6 +117,7 @@ async def open_bot(
             reports = ReportsService(settings.reports, engine)
         except RuleError as e:
             raise StartupError(f"alert rules: {e}") from None
+        register_health_sources(reports, llm, hub)
         services = Services(
             registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub,
             github=github.services if github else None, reports=reports,
