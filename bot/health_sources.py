@@ -11,6 +11,8 @@ silence, resolve at the day's end) as every other alert. See docs/decisions.md.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -50,9 +52,20 @@ class BudgetEvents:
         return {b: detail for b, (_, detail) in self._seen.items()}
 
 
-def pool_health(pool: LLMPool, budgets: BudgetEvents) -> Callable[[], dict[str, Any]]:
-    def read() -> dict[str, Any]:
-        status = pool.status()
+class PoolHealth:
+    """The `pool` source. Each read also lets a cooled-down circuit probe its deployment, so a recovered
+    provider closes it (and the alert resolves) without user traffic. The probe runs in the background:
+    a slow provider must not hold up the health check; the next tick sees the outcome."""
+
+    def __init__(self, pool: LLMPool, budgets: BudgetEvents) -> None:
+        self.pool, self.budgets = pool, budgets
+        self._probe: asyncio.Task[object] | None = None
+
+    def __call__(self) -> dict[str, Any]:
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.get_running_loop().create_task(self.pool.health_check(), name="llm-pool-probe")
+            self._probe.add_done_callback(_log_failure)
+        status = self.pool.status()
         usable = sum(d.max_concurrency for d in status.deployments if d.state != "open")
         # "active" = slots that can serve a request now: all of them unless open circuits leave fewer
         # deployment seats, none while the pool has switched itself off
@@ -65,10 +78,19 @@ def pool_health(pool: LLMPool, budgets: BudgetEvents) -> Callable[[], dict[str, 
             "queue_depth": status.queued,
             "enabled": status.enabled,
             "breakers": {d.name: d.state for d in status.deployments},
-            "budget_exceeded": {name: 1 for name in budgets.today()},
+            "budget_exceeded": {name: 1 for name in self.budgets.today()},
         }
 
-    return read
+    async def aclose(self) -> None:
+        if self._probe is not None and not self._probe.done():
+            self._probe.cancel()
+            with contextlib.suppress(BaseException):
+                await self._probe
+
+
+def _log_failure(task: asyncio.Task[object]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("LLM pool health probe failed: %r", task.exception())
 
 
 def hub_health(hub: Hub) -> Callable[[], dict[str, Any]]:
@@ -83,15 +105,17 @@ def hub_health(hub: Hub) -> Callable[[], dict[str, Any]]:
     return read
 
 
-def register_health_sources(reports: ReportsService, llm: object, hub: Hub | None) -> BudgetEvents | None:
-    """Register what exists: the pool only when it runs (the single client has no slots nor breakers)."""
+def register_health_sources(reports: ReportsService, llm: object, hub: Hub | None) -> PoolHealth | None:
+    """Register what exists: the pool only when it runs (the single client has no slots nor breakers).
+    The caller closes the returned source (it may have a probe in flight) before the pool."""
     from pool.pool import LLMPool
 
-    budgets = None
+    source = None
     if isinstance(llm, LLMPool):
         budgets = BudgetEvents(reports.clock)
         llm.subscribe(budgets)
-        reports.add_source("pool", pool_health(llm, budgets))
+        source = PoolHealth(llm, budgets)
+        reports.add_source("pool", source)
     if hub is not None:
         reports.add_source("providers", hub_health(hub))
-    return budgets
+    return source

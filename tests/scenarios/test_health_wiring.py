@@ -58,14 +58,22 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-async def wired(make_settings, db_url: str, console: ConsoleOutbound, fake_llm: FakeLLM, tmp_path: Path) -> AsyncIterator[Bot]:  # type: ignore[no-untyped-def]
+def breaker_cooldown() -> float:
+    return 600.0  # a test overrides it with @pytest.mark.parametrize("breaker_cooldown", […])
+
+
+@pytest.fixture
+async def wired(  # type: ignore[no-untyped-def]
+    breaker_cooldown: float, make_settings, db_url: str, console: ConsoleOutbound, fake_llm: FakeLLM, tmp_path: Path
+) -> AsyncIterator[Bot]:
     llm = tmp_path / "llm.toml"
     llm.write_text(CONFIG.format(url=fake_llm.url, root=fake_llm.root))
     mcp = tmp_path / "mcp.toml"
     mcp.write_text(f'[[servers]]\nname = "gone"\nurl = "http://127.0.0.1:{closed_port()}/mcp"\n')
     settings = make_settings(
         core={"database_url": db_url, "alert_channel": "console", "lease_seconds": 5, "poll_interval": 0.05},
-        llm={"enable_llm_pool": True, "llm_pool_size": 5, "llm_retries": 0, "llm_breaker_cooldown": 600,
+        llm={"enable_llm_pool": True, "llm_pool_size": 5, "llm_retries": 0,
+             "llm_breaker_cooldown": breaker_cooldown,
              "llm_config_file": llm, "llm_timeout": 2},
         mcp={"mcp_servers": str(mcp)},
     )
@@ -124,17 +132,46 @@ async def test_workers_low_and_provider_down_fire_after_their_durations(
     await open_the_breaker(wired, fake_llm)
     clock = ManualClock()
     svc = ReportsService(wired.settings.reports, wired.store.engine, sampler=Sampler(ScriptedProbe().read, clock=clock), clock=clock)
-    register_health_sources(svc, wired.services.llm, wired.services.mcp)
+    source = register_health_sources(svc, wired.services.llm, wired.services.mcp)
+    assert source is not None
     mon = monitor(wired, svc)
     before = len(transcript.getvalue())
-    await mon.tick()
-    first = transcript.getvalue()[before:]
-    assert "breaker_open" in first and "workers_low" not in first and "provider_down" not in first  # pending
-    clock.advance(61)
-    await mon.tick()
+    try:
+        await mon.tick()
+        first = transcript.getvalue()[before:]
+        assert "breaker_open" in first and "workers_low" not in first and "provider_down" not in first  # pending
+        clock.advance(61)
+        await mon.tick()
+    finally:
+        await source.aclose()
     out = transcript.getvalue()[before:]
     assert "FIRING [critical] · workers_low" in out and "1 active LLM workers (< 3)" in out
     assert "FIRING [warning] · provider_down" in out and "MCP server down: gone" in out
+
+
+@pytest.mark.parametrize("breaker_cooldown", [2.0])
+async def test_ticks_probe_a_cooled_down_circuit_and_the_alert_resolves_without_traffic(
+    wired: Bot, fake_llm: FakeLLM, transcript
+) -> None:  # type: ignore[no-untyped-def]
+    svc = wired.services.reports
+    assert svc is not None
+    mon = monitor(wired, svc)
+    await open_the_breaker(wired, fake_llm)
+    before = len(transcript.getvalue())
+    await mon.tick()
+    assert "FIRING [warning] · breaker_open" in transcript.getvalue()[before:]
+    fake_llm.behavior = Behavior()  # the provider recovers
+    asked = len(fake_llm.requests)
+    states: list[str] = []
+    for _ in range(60):  # bounded: 60 ticks, 0.1 s apart
+        await asyncio.sleep(0.1)
+        result = await mon.tick()
+        states.append(result.sample.text["pool.breakers.flaky"])
+        if states[-1] == "closed":
+            break
+    assert states[-1] == "closed"
+    assert [r["body"].get("max_tokens") for r in fake_llm.requests[asked:]] == [1]  # one probe, no user traffic
+    assert "RESOLVED · breaker_open" in transcript.getvalue()[before:]
 
 
 async def test_an_ask_over_budget_reaches_the_alerts(wired: Bot, fake_llm: FakeLLM, transcript) -> None:  # type: ignore[no-untyped-def]
