@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.base import Outbound, Outbounds
 from bot.adapters.github.runtime import GitHubRuntime, open_github
-from bot.health_sources import register_health_sources
 from bot.ingest import Ingest
 from bot.settings import Settings
 from bot.status import BotStatus
@@ -117,6 +116,8 @@ async def open_bot(
             reports = ReportsService(settings.reports, engine)
         except RuleError as e:
             raise StartupError(f"alert rules: {e}") from None
+        from bot.health_sources import register_health_sources
+
         if (pool_source := register_health_sources(reports, llm, hub)) is not None:
             stack.push_async_callback(pool_source.aclose)
         services = Services(
