@@ -124,6 +124,10 @@ async def open_bot(
             reports = ReportsService(settings.reports, engine)
         except RuleError as e:
             raise StartupError(f"alert rules: {e}") from None
+        from bot.health_sources import register_health_sources
+
+        if (pool_source := register_health_sources(reports, llm, hub)) is not None:
+            stack.push_async_callback(pool_source.aclose)
         services = Services(
             registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub,
             github=github.services if github else None, reports=reports,

@@ -9,6 +9,9 @@ import httpx
 from bot.app import StartupError, prepare_database
 from bot.settings import Settings, describe
 from bot.storage.engine import create_engine
+from pool.config import Deployment
+from pool.factory import load_config
+from pool.probe import models_request
 
 Probe = Callable[[], Awaitable[str]]
 TIMEOUT = 5.0
@@ -42,13 +45,9 @@ def probes(settings: Settings) -> dict[str, Probe]:
         return f"connected ({engine.dialect.name})"
 
     found["database"] = database
-    llm = settings.llm
-    base = llm.openai_endpoint()
-    if base:
-        key = llm.openai_api_key.get_secret_value() if llm.openai_api_key else None
-        found["llm (openai-compatible)"] = lambda: _http_probe(
-            f"{base}/models", {"Authorization": f"Bearer {key}"} if key else {}
-        )
+    for dep in _deployments(settings):
+        url, headers = models_request(dep)
+        found[f"llm {dep.name} ({dep.kind})"] = lambda url=url, headers=headers: _http_probe(url, headers)
     if settings.slack.slack_bot_token:
         token = settings.slack.slack_bot_token.get_secret_value()
         found["slack"] = lambda: _http_probe(
@@ -67,6 +66,14 @@ def probes(settings: Settings) -> dict[str, Probe]:
     if settings.mcp.configured():
         found["mcp"] = lambda: _mcp_probe(settings)
     return found
+
+
+def _deployments(settings: Settings) -> list[Deployment]:
+    """Every LLM deployment the bot would use: LLM_CONFIG_FILE's, or one per provider set in the environment."""
+    try:
+        return list(load_config(settings.llm).deployments)
+    except ValueError:
+        return []  # a bad file already stopped settings validation; nothing to probe
 
 
 async def _mcp_probe(settings: Settings) -> str:
@@ -106,7 +113,7 @@ async def run_check(settings: Settings) -> int:
         else:
             print(f"  ok    {name}: {result}")
     for name, on in (
-        ("llm", bool(settings.llm.openai_endpoint())),
+        ("llm", bool(_deployments(settings))),
         ("slack", settings.slack.enabled),
         ("discord", settings.discord.enabled),
         ("github", settings.github.enabled),

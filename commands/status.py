@@ -36,6 +36,12 @@ async def status_command(ctx: Context, args: Args) -> Reply:
         ("LLM", ctx.services.llm.name if ctx.services.llm else "not configured"),
         ("MCP", ctx.services.mcp.summary() if ctx.services.mcp else "not configured"),
     ]
+    pool = ctx.services.llm.status() if ctx.services.llm else None
+    if pool is not None:
+        from commands.status_pool import pool_summary
+
+        at = next(i for i, (label, _) in enumerate(fields) if label == "LLM") + 1
+        fields.insert(at, ("pool", pool_summary(pool)))
     if ctx.services.reports is not None:
         from commands.alerts import health_fields
 

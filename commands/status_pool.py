@@ -36,6 +36,19 @@ def render_pool(status: PoolStatus) -> Reply:
     return Reply(sections=sections)
 
 
+def pool_summary(status: PoolStatus) -> str:
+    """The one /status line: load, queue and circuits; `/status pool` has the table."""
+    if not status.enabled:
+        return f"switched off for {status.disabled_for:.0f}s (single-client path meanwhile)"
+    open_ = [d.name for d in status.deployments if d.state == "open"]
+    circuits = f"open: {', '.join(open_)}" if open_ else "all circuits closed"
+    cost = sum(d.cost_today for d in status.deployments)
+    return (
+        f"{status.slots_busy}/{status.slots} slots busy, {status.queued} queued, {len(status.deployments)} deployments "
+        f"({circuits}), ${cost:.4f} today · `/status pool` for details"
+    )
+
+
 async def pool_status(ctx: Context) -> Reply:
     llm = ctx.services.llm
     if llm is None:

@@ -2,7 +2,8 @@
 
 One server speaks all four dialects over a real socket, streaming included:
 OpenAI `POST /v1/chat/completions` (+ `GET /v1/models`), Anthropic `POST /v1/messages`, Gemini
-`POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`, Ollama `POST /api/chat`.
+`POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`, Ollama `POST /api/chat`;
+the models lists `chatops check` reads: `GET /v1/models`, `/v1beta/models`, `/api/tags`.
 Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, chunk_delay,
 cut_after.
 A per-request script (`server.script.append(Behavior(...))`) overrides the default for the next requests.
@@ -47,13 +48,16 @@ class FakeLLM:
     keep_requests: bool = True
     url: str = ""  # the OpenAI-compatible base (…/v1), as OPENAI_BASE_URL wants it
     root: str = ""  # scheme://host:port, as ANTHROPIC_BASE_URL, GEMINI_BASE_URL and OLLAMA_HOST want it
+    listings: list[dict[str, Any]] = field(default_factory=list)  # GETs of a models list (chatops check)
     disconnects: int = 0  # requests the client gave up on before the answer was complete
     _runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handler("openai"))
-        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/v1/models", self._models)  # OpenAI's and Anthropic's models list
+        app.router.add_get("/v1beta/models", self._models)  # Gemini's
+        app.router.add_get("/api/tags", self._models)  # Ollama's
         app.router.add_post("/v1/messages", self._handler("anthropic"))
         app.router.add_post("/v1beta/models/{target}", self._handler("gemini"))
         app.router.add_post("/api/chat", self._handler("ollama"))
@@ -86,6 +90,7 @@ class FakeLLM:
         await self.stop()
 
     async def _models(self, request: web.Request) -> web.Response:
+        self.listings.append({"path": request.path_qs, "headers": dict(request.headers)})
         return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
 
     def _handler(self, dialect: str):  # type: ignore[no-untyped-def]

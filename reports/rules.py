@@ -103,6 +103,9 @@ def default_rules(
         Rule("throughput_drop", "executions.throughput_drop_percent", ">", 50, 600, "warning", "throughput", None, r,
              "throughput down {value:.0f}% against the trailing 24 h (> {threshold:.0f}%)"),
         Rule("breaker_open", "pool.breakers.*", ">=", 1, 0, "warning", "breaker", None, r, "circuit breaker open: {target}"),
+        Rule("budget_exceeded", "pool.budget_exceeded.*", ">=", 1, 0, "warning", "cost", None, r,
+             "LLM budget exceeded today: {target}"),
+        Rule("provider_down", "providers.up.*", "<", 1, 60, "warning", "provider", None, r, "MCP server down: {target}"),
     ]
     if daily_cost_budget is not None:
         rules.append(Rule("daily_cost", "executions.cost_today", ">", daily_cost_budget, 0, "warning", "cost", None, r,

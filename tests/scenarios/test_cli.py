@@ -72,9 +72,50 @@ async def test_db_upgrade_and_check(fake_llm: FakeLLM) -> None:
     assert code == 0, out
     assert "OPENAI_API_KEY" in out and "(set, hidden)" in out and "sk-secret-value" not in out
     assert "ok    database: connected (sqlite)" in out
-    assert "ok    llm (openai-compatible): answered 200" in out
+    assert "ok    llm openai (openai): answered 200" in out
     code, out, _ = await chatops("check", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
-    assert code == 1 and "FAIL  llm (openai-compatible): no answer from http://127.0.0.1:9/v1/models" in out
+    assert code == 1 and "FAIL  llm openai (openai): no answer from http://127.0.0.1:9/v1/models" in out
+
+
+async def test_check_probes_every_llm_deployment_with_its_key(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on once closed
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    config = tmp_path / "llm.toml"
+    config.write_text(f"""
+[[deployment]]
+name = "main"
+kind = "openai"
+base_url = "{fake_llm.url}"
+key = "sk-openai-test"
+model = "gpt-4o-mini"
+
+[[deployment]]
+name = "gone"
+kind = "openai"
+base_url = "http://127.0.0.1:{closed}/v1"
+model = "gpt-4o-mini"
+""")
+    env = {
+        "ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": fake_llm.root,
+        "GEMINI_API_KEY": "gm-test", "GEMINI_BASE_URL": fake_llm.root, "OLLAMA_HOST": fake_llm.root,
+    }
+    code, out, _ = await chatops("check", env=env)
+    assert code == 0, out
+    for line in ("ok    llm anthropic (anthropic): answered 200", "ok    llm gemini (gemini): answered 200",
+                 "ok    llm ollama (ollama): answered 200"):
+        assert line in out
+    seen = {r["path"]: r["headers"] for r in fake_llm.listings}
+    assert seen["/v1/models"]["x-api-key"] == "sk-ant-test" and "anthropic-version" in seen["/v1/models"]
+    assert seen["/v1beta/models"]["x-goog-api-key"] == "gm-test" and "/api/tags" in seen
+    assert "sk-ant-test" not in out and "gm-test" not in out
+    # the TOML file replaces the environment's deployments: both of its entries are probed, by name
+    fake_llm.listings.clear()
+    code, out, _ = await chatops("check", env={**env, "LLM_CONFIG_FILE": str(config)})
+    assert code == 1, out
+    assert "ok    llm main (openai): answered 200" in out
+    assert f"FAIL  llm gone (openai): no answer from http://127.0.0.1:{closed}/v1/models" in out
+    assert [r["headers"].get("Authorization") for r in fake_llm.listings] == ["Bearer sk-openai-test"]
 
 
 async def test_console_reads_commands_until_end_of_input() -> None:
