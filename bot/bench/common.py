@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import tempfile
 from collections.abc import AsyncIterator
@@ -19,18 +20,52 @@ MODELS = [("openai", "gpt-4o", 0.01), ("openai", "gpt-4o-mini", 0.001), ("anthro
 
 
 @contextlib.asynccontextmanager
-async def databases(urls: list[str] | None) -> AsyncIterator[list[tuple[str, AsyncEngine]]]:
-    """The given databases (migrated), or one temporary SQLite file."""
-    with tempfile.TemporaryDirectory() as tmp:
-        urls = urls or [f"sqlite:///{Path(tmp) / 'bench.db'}"]
-        engines = [create_engine(u) for u in urls]
+async def scratch_database(url: str) -> AsyncIterator[str]:
+    """A fresh database beside the one `url` names (PostgreSQL), dropped afterwards; SQLite URLs as given.
+
+    Benchmarks load and delete many rows: they never touch the database an operator points them at.
+    """
+    if backend_name(create_engine(url)) != "postgresql":
+        yield url
+        return
+    from sqlalchemy import text
+
+    from bot.storage.engine import async_url
+
+    admin = async_url(url)
+    name = f"chatops_bench_{os.getpid()}_{random.randrange(1 << 30)}"
+
+    async def run(sql: str) -> None:
+        engine = create_engine(admin.render_as_string(hide_password=False))
         try:
-            for e in engines:
-                await upgrade(e)
-            yield [(backend_name(e), e) for e in engines]
+            async with engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text(sql))
         finally:
-            for e in engines:
-                await e.dispose()
+            await engine.dispose()
+
+    await run(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def databases(urls: list[str] | None) -> AsyncIterator[list[tuple[str, AsyncEngine]]]:
+    """Scratch copies of the given databases (migrated), or one temporary SQLite file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        async with contextlib.AsyncExitStack() as stack:
+            given = urls or [f"sqlite:///{Path(tmp) / 'bench.db'}"]
+            scratch = [await stack.enter_async_context(scratch_database(u)) for u in given]
+            engines = [create_engine(u) for u in scratch]
+            try:
+                for e in engines:
+                    await upgrade(e)
+                yield [(backend_name(e), e) for e in engines]
+            finally:
+                for e in engines:
+                    await e.dispose()
 
 
 def execution_rows(n: int, now: float, hours: float, seed: int = 1) -> list[dict[str, Any]]:

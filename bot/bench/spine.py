@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import open_bot
+from bot.bench.common import scratch_database
 from bot.bench.util import commit, percentiles
 from bot.settings import load_settings
 from commands.model import Conversation, Event
@@ -32,11 +33,6 @@ async def _one_database(url: str, n: int, data_dir: Path) -> dict[str, Any]:
     )
     with open(os.devnull, "w") as devnull:
         async with open_bot(settings, outbounds=[ConsoleOutbound(data_dir, out=devnull)]) as bot:
-            if bot.store.backend == "postgresql":  # a shared server: start from an empty queue
-                from sqlalchemy import text
-
-                async with bot.store.engine.begin() as conn:
-                    await conn.execute(text("TRUNCATE execution, delivery RESTART IDENTITY"))
             stop = asyncio.Event()
             worker = bot.worker()
             task = asyncio.create_task(worker.run(stop))
@@ -106,6 +102,7 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
                 urls.append(os.environ["TEST_DATABASE_URL"])
         for url in urls:
             key = "postgresql" if url.startswith("postgres") else "sqlite"
-            result[key] = await _one_database(url, n, tmpdir / "data")
+            async with scratch_database(url) as scratch:  # a fresh database: the bench never empties yours
+                result[key] = await _one_database(scratch, n, tmpdir / "data")
         result["say_help_wall_s"] = await asyncio.to_thread(_say_help_wall_s, tmpdir)
     return result
