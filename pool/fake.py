@@ -3,8 +3,8 @@
 One server speaks all four dialects over a real socket, streaming included:
 OpenAI `POST /v1/chat/completions` (+ `GET /v1/models`), Anthropic `POST /v1/messages`, Gemini
 `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`, Ollama `POST /api/chat`.
-Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, chunk_delay,
-cut_after.
+Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, tool_calls_always,
+chunk_delay, cut_after.
 A per-request script (`server.script.append(Behavior(...))`) overrides the default for the next requests.
 Run alone: `python -m pool.fake --port 8901 --latency 0.1` (prints its OpenAI base URL).
 """
@@ -35,6 +35,7 @@ class Behavior:
     reply: str | None = None  # fixed answer; default echoes the last user message
     usage: bool = True  # include token usage
     tool_calls: tuple[dict[str, Any], ...] = ()  # [{"name": …, "arguments": {…}}] when the request offers tools
+    tool_calls_always: bool = False  # call the tools even after a tool result (a model stuck in a loop)
     chunk_delay: float = 0.0  # pause between streamed chunks
     cut_after: int | None = None  # drop the connection after this many streamed chunks
 
@@ -147,7 +148,7 @@ class FakeLLM:
         said = turns(dialect, body)
         last_role, last_text = said[-1] if said else ("user", "")
         offered_tools = bool(body.get("tools"))
-        calls = b.tool_calls if offered_tools and last_role != "tool" else ()
+        calls = b.tool_calls if offered_tools and (last_role != "tool" or b.tool_calls_always) else ()
         if b.reply is not None:
             text = b.reply
         elif last_role == "tool":
