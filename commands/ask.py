@@ -82,10 +82,9 @@ async def ask_command(ctx: Context, args: Args) -> Reply:
 
 def _tool_reply(ctx: Context, answer: ToolAnswer) -> Reply:
     sections = [Section(answer.text or "(empty answer)")]
-    if answer.stopped:
-        sections.append(Section(t("ask_step_limit", ctx.locale, steps=len({e["step"] for e in ctx.usage.tools}))))
-    for b in answer.buttons:
-        sections.append(Section(t("ask_write_pending", ctx.locale, tool=b.value.split(" ")[2])))
+    if answer.stopped_after is not None:
+        sections.append(Section(t("ask_step_limit", ctx.locale, steps=answer.stopped_after)))
+    sections += [Section(t("ask_write_pending", ctx.locale, tool=name)) for name in answer.pending]
     if ctx.usage.tools:
         sections.append(Section(tools_used_lines(ctx), title=t("ask_tools_used", ctx.locale)))
     return Reply(sections=sections, buttons=answer.buttons, footer=footer(answer.total), in_thread=True)
@@ -97,4 +96,6 @@ COMMAND = Command(
     handler=ask_command,
     args=(Arg("question", "what to ask, in any language", rest=True),),
     options=(Option("model", "an alias (fast, smart, review…) or a deployment name"),),
+    long_help="With MCP tools mounted the model may call them (read-only unless you are an operator); "
+    "the tools used are listed under the answer.",
 )

@@ -38,8 +38,9 @@ RESULT_IN_TRANSCRIPT = 500  # characters of one tool result kept on the Executio
 class ToolAnswer:
     text: str
     total: Completion  # the last turn, with tokens, cost and latency summed over every turn
-    buttons: list[Button] = field(default_factory=list)
-    stopped: bool = False  # the step limit ended the loop
+    buttons: list[Button] = field(default_factory=list)  # one per writing tool the model asked for, not run
+    pending: list[str] = field(default_factory=list)  # those tools' names
+    stopped_after: int | None = None  # the step limit ended the loop after this many rounds
 
 
 def offered_tools(ctx: Context) -> list[dict[str, Any]]:
@@ -93,7 +94,9 @@ async def answer_with_tools(
         turns.append(result)
         if not result.tool_calls or step == max_steps:
             answer = (shown + text).strip()
-            return ToolAnswer(answer, _summed(turns), buttons, stopped=bool(result.tool_calls))
+            pending = [e["tool"] for e in ctx.usage.tools if e.get("error") == "needs_confirmation"]
+            stopped = max_steps if result.tool_calls else None
+            return ToolAnswer(answer, _summed(turns), buttons, list(dict.fromkeys(pending)), stopped)
         if text:
             shown += text + "\n\n"
         names = ", ".join(f"`{by_name[c.name]['name'] if c.name in by_name else c.name}`" for c in result.tool_calls)

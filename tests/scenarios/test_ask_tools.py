@@ -87,6 +87,7 @@ async def test_the_model_calls_a_tool_and_answers_from_its_result(tools_bot, fak
     out = transcript.getvalue()
     assert "tool said:" in out and "leases expire" in out and "workers renew them" in out
     assert "Tools used" in out and "• `db.query` · ok" in out
+    assert "Calling `db.query`…" in out  # the live message showed the step while the tool ran
     [step] = row["tool_transcript"]
     assert step["tool"] == "db.query" and step["arguments"] == QUERY["arguments"] and step["ok"] is True
     assert "leases expire" in step["result"] and step["step"] == 1
