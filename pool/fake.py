@@ -3,8 +3,8 @@
 One server speaks all four dialects over a real socket, streaming included:
 OpenAI `POST /v1/chat/completions` (+ `GET /v1/models`), Anthropic `POST /v1/messages`, Gemini
 `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`, Ollama `POST /api/chat`.
-Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, tool_calls_always,
-chunk_delay, cut_after.
+Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, chunk_delay,
+cut_after.
 A per-request script (`server.script.append(Behavior(...))`) overrides the default for the next requests.
 Run alone: `python -m pool.fake --port 8901 --latency 0.1` (prints its OpenAI base URL).
 """
