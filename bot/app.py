@@ -101,11 +101,12 @@ async def open_bot(
             _expose_pool_metrics(llm, stack)
 
         hub = None
-        if settings.mcp.configured():  # the mcp SDK costs ~0.7 s to import: only when there is something to mount
+        # the mcp SDK costs ~0.7 s to import: only when there is something to mount
+        if settings.mcp.configured() or settings.github.enabled:
             from providers.config import ConfigFileError
             from providers.hub import Hub
 
-            hub = Hub(settings.mcp)
+            hub = Hub(settings.mcp, github=settings.github if settings.github.enabled else None)
             stack.push_async_callback(hub.aclose)
             try:
                 await hub.start()

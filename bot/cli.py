@@ -113,5 +113,6 @@ async def _dispatch(mode: str, args: argparse.Namespace, settings: object) -> in
     if mode == "mcp":
         from providers.serve import serve_provider
 
-        return await serve_provider(args.name, settings.mcp, transport=args.transport, host=args.host, port=args.port)
+        return await serve_provider(args.name, settings.mcp, transport=args.transport, host=args.host, port=args.port,
+                                    github=settings.github if settings.github.enabled else None)
     raise AssertionError(mode)

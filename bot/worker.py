@@ -195,7 +195,7 @@ class Worker:
             fields = {
                 "provider": u.provider, "model": u.model, "tokens_in": u.tokens_in, "tokens_out": u.tokens_out,
                 "cost": u.cost, "latency_ms": (time.perf_counter() - t0) * 1000, "error": error,
-                "result_summary": reply.plain_text()[:500],
+                "result_summary": reply.plain_text()[:500], "tool_transcript": u.tools or None,
             }
             if u.tokens_in or u.tokens_out:
                 saved = await self.store.save_reply(eid, owner, {**fields, "reply": reply.to_json()})

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import contextlib
 
+from commands.ask_tools import ToolAnswer, answer_with_tools, offered_tools, tools_used_lines
 from commands.context import Context
 from commands.errors import UserError
 from commands.messages import t
-from commands.model import Conversation, Reply
+from commands.model import Conversation, Reply, Section
 from commands.registry import Arg, Args, Command, Option
 from pool.client import CallMeta, Completion, Message
 from pool.errors import BudgetExceeded, CircuitOpen, PoolBusy, PoolError, ProviderError, UnknownModel
@@ -56,6 +57,9 @@ async def ask_command(ctx: Context, args: Args) -> Reply:
     meta = CallMeta(priority=COMMAND.priority, **budget_keys(ctx.requester, ctx.conversation))
     text, result = "", None
     try:
+        specs = offered_tools(ctx)
+        if specs:  # the hub has tools for this requester: the tool loop (commands/ask_tools.py)
+            return _tool_reply(ctx, await answer_with_tools(ctx, llm, specs, messages, model=args.get("model"), meta=meta))
         async with contextlib.aclosing(llm.stream(messages, model=args.get("model"), meta=meta)) as events:  # type: ignore[type-var]
             async for event in events:
                 if isinstance(event, Completion):
@@ -76,10 +80,22 @@ async def ask_command(ctx: Context, args: Args) -> Reply:
     return Reply.text(result.text or text or "(empty answer)", footer=footer(result), in_thread=True)
 
 
+def _tool_reply(ctx: Context, answer: ToolAnswer) -> Reply:
+    sections = [Section(answer.text or "(empty answer)")]
+    if answer.stopped_after is not None:
+        sections.append(Section(t("ask_step_limit", ctx.locale, steps=answer.stopped_after)))
+    sections += [Section(t("ask_write_pending", ctx.locale, tool=name)) for name in answer.pending]
+    if ctx.usage.tools:
+        sections.append(Section(tools_used_lines(ctx), title=t("ask_tools_used", ctx.locale)))
+    return Reply(sections=sections, buttons=answer.buttons, footer=footer(answer.total), in_thread=True)
+
+
 COMMAND = Command(
     name="ask",
     help="Ask the LLM a question; the answer streams in.",
     handler=ask_command,
     args=(Arg("question", "what to ask, in any language", rest=True),),
     options=(Option("model", "an alias (fast, smart, review…) or a deployment name"),),
+    long_help="With MCP tools mounted the model may call them (read-only unless you are an operator); "
+    "the tools used are listed under the answer.",
 )

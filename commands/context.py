@@ -51,6 +51,7 @@ class Usage:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+    tools: list[dict[str, Any]] = field(default_factory=list)  # the tool transcript (/ask), kept on the Execution
 
     def add(self, provider: str, model: str, tokens_in: int, tokens_out: int, cost: float) -> None:
         self.provider, self.model = provider, model

@@ -49,6 +49,17 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "`/help <command>` shows one command in detail.",
         "ja": "`/help <コマンド>` で詳細を表示します。",
     },
+    "ask_tools_used": {"en": "Tools used", "ja": "使用したツール"},
+    "ask_calling": {"en": "_Calling {tools}…_", "ja": "_{tools} を呼び出しています…_"},
+    "ask_step_limit": {
+        "en": "_Stopped after {steps} rounds of tool calls (ASK_MAX_TOOL_STEPS): the model kept asking for more tools. The answer may be incomplete._",
+        "ja": "_ツール呼び出しが {steps} 回に達したため停止しました（ASK_MAX_TOOL_STEPS）。回答が不完全な可能性があります。_",
+    },
+    "ask_write_pending": {
+        "en": "The model wants to run `{tool}`, which may change things. It was not run: an operator can run it with the button.",
+        "ja": "モデルが変更を伴う可能性のある `{tool}` の実行を求めました。実行していません。オペレーターはボタンから実行できます。",
+    },
+    "ask_write_button": {"en": "Run {tool}", "ja": "{tool} を実行"},
 }
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")

@@ -36,6 +36,7 @@ class Behavior:
     reply: str | None = None  # fixed answer; default echoes the last user message
     usage: bool = True  # include token usage
     tool_calls: tuple[dict[str, Any], ...] = ()  # [{"name": …, "arguments": {…}}] when the request offers tools
+    tool_calls_always: bool = False  # call the tools even after a tool result (a model stuck in a loop)
     chunk_delay: float = 0.0  # pause between streamed chunks
     cut_after: int | None = None  # drop the connection after this many streamed chunks
 
@@ -152,7 +153,7 @@ class FakeLLM:
         said = turns(dialect, body)
         last_role, last_text = said[-1] if said else ("user", "")
         offered_tools = bool(body.get("tools"))
-        calls = b.tool_calls if offered_tools and last_role != "tool" else ()
+        calls = b.tool_calls if offered_tools and (last_role != "tool" or b.tool_calls_always) else ()
         if b.reply is not None:
             text = b.reply
         elif last_role == "tool":

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -23,6 +23,7 @@ from jsonschema.exceptions import SchemaError
 from providers.builtin import Builtin, NotConfigured, ProviderFactory, factory_name
 from providers.config import McpConfig, load_config
 from providers.database import build_database
+from providers.github.provider import github_provider
 from providers.mount import ConnectionLost, Mount, MountState, http_target, stdio_target
 from providers.result import (
     INVALID_ARGUMENTS, REFUSED, SERVER_DOWN, TIMEOUT, TOOL_ERROR, UNKNOWN_TOOL, ToolResult, content_data,
@@ -31,10 +32,13 @@ from providers.result import (
 from providers.settings import MCPSettings
 from providers.shopify import build_shopify
 
+if TYPE_CHECKING:
+    from providers.github.client import GitHubAuthSettings
+
 log = logging.getLogger("chatops.mcp")
 
 # The built-in providers, in the order they are listed. One line per provider.
-BUILTIN_FACTORIES: list[ProviderFactory] = [build_database, build_shopify]
+BUILTIN_FACTORIES: list[ProviderFactory] = [build_database, build_shopify, github_provider(None)]
 
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -72,10 +76,13 @@ class Hub:
         factories: Sequence[ProviderFactory] | None = None,
         config: McpConfig | None = None,
         health_interval: float | None = 30.0,
+        github: GitHubAuthSettings | None = None,
     ) -> None:
         self.settings = settings
         self._health = health_interval
         self._factories = list(BUILTIN_FACTORIES if factories is None else factories)
+        if github is not None:  # the GitHub credentials come from the bot's GitHub settings
+            self._factories = [github_provider(github) if factory_name(f) == "github" else f for f in self._factories]
         self._config = config
         self._mounts: dict[str, Mount] = {}
         self._builtins: dict[str, Builtin] = {}

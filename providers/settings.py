@@ -31,6 +31,11 @@ class MCPSettings(BaseSettings):
         None, description="Comma-separated user ids allowed to call writing MCP tools (after a confirmation)"
     )
 
+    ask_max_tool_steps: int = Field(
+        5, ge=1, le=50, description="Rounds of MCP tool calls /ask may make before it stops and answers"
+    )
+    ask_tool_timeout: float = Field(20.0, gt=0, description="Seconds one MCP tool call made by /ask may take")
+
     @field_validator("shopify_shop", "shopify_api_url", "mcp_db_url", "mcp_servers", "mcp_operators", mode="before")
     @classmethod
     def _blank(cls, v: object) -> object:

@@ -52,6 +52,7 @@ class Execution(SQLModel, table=True):
     result_summary: str | None = Field(default=None, sa_column=Column(Text))
     reply: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     raw: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    tool_transcript: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))  # /ask tool calls
     created_at: float = 0.0
     started_at: float | None = None
     finished_at: float | None = None

@@ -54,8 +54,10 @@ def test_an_unconfigured_or_unknown_provider_exits_with_a_clear_message(tmp_path
     run = [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "mcp", "serve"]
     p = subprocess.run([*run, "shopify"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert p.returncode == 2 and "set SHOPIFY_SHOP and SHOPIFY_TOKEN" in p.stderr and p.stdout == ""
+    p = subprocess.run([*run, "github"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert p.returncode == 2 and "set GITHUB_TOKEN (or GITHUB_APP_ID and GITHUB_PRIVATE_KEY)" in p.stderr
     p = subprocess.run([*run, "nope"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert p.returncode == 2 and "no built-in provider 'nope'; known: db, shopify" in p.stderr
+    assert p.returncode == 2 and "no built-in provider 'nope'; known: db, github, shopify" in p.stderr
 
 
 def free_port() -> int:
