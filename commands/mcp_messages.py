@@ -2,6 +2,8 @@
 branches adding commands do not all edit one table)."""
 from __future__ import annotations
 
+from commands.messages import Catalog
+
 _MESSAGES: dict[str, dict[str, str]] = {
     "not_started": {
         "en": "No MCP provider is configured: set MCP_DB_URL, SHOPIFY_SHOP + SHOPIFY_TOKEN, or MCP_SERVERS (see docs/mcp.md).",
@@ -41,6 +43,4 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, locale: str = "en", **kwargs: object) -> str:
-    table = _MESSAGES[key]
-    return table.get(locale, table["en"]).format(**kwargs)
+t = Catalog(_MESSAGES)

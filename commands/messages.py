@@ -72,6 +72,20 @@ def guess_locale(text: str, declared: str | None = None) -> str:
     return "ja" if _JAPANESE.search(text or "") else "en"
 
 
-def t(key: str, locale: str = "en", **kwargs: object) -> str:
-    table = _MESSAGES[key]
-    return table.get(locale, table["en"]).format(**kwargs)
+class Catalog:
+    """User-facing strings of one area, in English and Japanese: `t = Catalog({...}); t("key", "ja", x=1)`.
+
+    Each area keeps its own table (fewer merge conflicts, strings beside their code); the lookup is this one.
+    A locale such as "ja-JP" counts as Japanese; anything unknown falls back to English.
+    """
+
+    def __init__(self, messages: dict[str, dict[str, str]]) -> None:
+        self._messages = messages
+
+    def __call__(self, key: str, locale: str | None = "en", **kwargs: object) -> str:
+        table = self._messages[key]
+        lang = "ja" if (locale or "").lower().startswith("ja") else "en"
+        return table.get(lang, table["en"]).format(**kwargs)
+
+
+t = Catalog(_MESSAGES)

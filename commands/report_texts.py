@@ -1,6 +1,8 @@
 """User-facing strings of /report, /alerts, alert messages and the health lines of /status (en, ja)."""
 from __future__ import annotations
 
+from commands.messages import Catalog
+
 _MESSAGES: dict[str, dict[str, str]] = {
     "not_enabled": {"en": "Health checks and reports are not enabled in this process.",
                     "ja": "このプロセスではヘルスチェックとレポートが有効になっていません。"},
@@ -41,6 +43,4 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, locale: str = "en", **kwargs: object) -> str:
-    table = _MESSAGES[key]
-    return table.get(locale, table["en"]).format(**kwargs)
+t = Catalog(_MESSAGES)

@@ -1,6 +1,8 @@
 """User-facing strings of the chat adapters (Slack, Discord), in English and Japanese."""
 from __future__ import annotations
 
+from commands.messages import Catalog
+
 _MESSAGES: dict[str, dict[str, str]] = {
     "accepted": {"en": "Working on `{line}` (#{id})…", "ja": "`{line}` を実行しています（#{id}）…"},
     "not_in_channel": {
@@ -14,7 +16,4 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, locale: str | None = "en", **kwargs: object) -> str:
-    table = _MESSAGES[key]
-    lang = "ja" if (locale or "").lower().startswith("ja") else "en"
-    return table.get(lang, table["en"]).format(**kwargs)
+t = Catalog(_MESSAGES)

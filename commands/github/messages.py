@@ -1,6 +1,8 @@
 """User-facing strings of the GitHub handlers, in English and Japanese."""
 from __future__ import annotations
 
+from commands.messages import Catalog
+
 _MESSAGES: dict[str, dict[str, str]] = {
     "review_title": {"en": "Automated review", "ja": "自動レビュー"},
     "review_scope_full": {"en": "full review of `{sha}`", "ja": "`{sha}` の全体レビュー"},
@@ -42,6 +44,4 @@ _MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, locale: str = "en", **kwargs: object) -> str:
-    table = _MESSAGES[key]
-    return table.get(locale, table["en"]).format(**kwargs)
+t = Catalog(_MESSAGES)
