@@ -60,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if settings.core.log_level != "DEBUG":  # its per-job INFO lines drown the bot's own
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(mode, args, settings))
     except KeyboardInterrupt:
