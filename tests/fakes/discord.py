@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.serve import serve_local
+
 APP_ID = "200000000000000002"
 BOT = {"id": APP_ID, "username": "ops-bot", "discriminator": "0000", "global_name": None, "avatar": None, "bot": True}
 TOKEN = "fake-discord-bot-token"
@@ -61,11 +63,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self._runner, self.url = await serve_local(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

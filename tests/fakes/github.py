@@ -16,6 +16,8 @@ from typing import Any
 import jwt
 from aiohttp import web
 
+from tests.fakes.serve import serve_local
+
 
 @dataclass
 class FakeRepo:
@@ -84,12 +86,8 @@ class FakeGitHub:
     async def __aenter__(self) -> FakeGitHub:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/"
+        self._runner, base = await serve_local(app)
+        self.url = f"{base}/"
         return self
 
     async def __aexit__(self, *exc: object) -> None:

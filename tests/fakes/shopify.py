@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.serve import serve_local
+
 TOKEN = "shpat_test_token"
 
 
@@ -69,11 +71,7 @@ class FakeShopify:
         app.router.add_get("/admin/api/{version}/{resource}.json", self._list)
         app.router.add_get("/admin/api/{version}/customers/search.json", self._search)
         app.router.add_get("/admin/api/{version}/{resource}/{id}.json", self._one)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self._runner, self.url = await serve_local(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
+from tests.fakes.serve import serve_local
+
 BOT_USER = "U00FAKEBOT"
 TEAM = "T00FAKETEAM"
 SIGNING_SECRET = "fake-slack-signing-secret-not-real"
@@ -62,11 +64,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response_url/{name}", self._response_url)
         app.router.add_get("/link", self._socket_mode)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        self._runner, self.url = await serve_local(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
