@@ -10,6 +10,7 @@ import sys
 from bot.adapters.chat import ChatAdapters
 from bot.adapters.console import ConsoleOutbound
 from bot.app import StartupError, open_bot
+from bot.heap import freeze_startup_heap
 from bot.settings import Settings
 
 log = logging.getLogger("chatops")
@@ -67,6 +68,7 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
                 stop.set()
 
             tasks.append(asyncio.create_task(console_then_stop(), name="console"))
+        freeze_startup_heap()  # everything long-lived exists now
         await stop.wait()
         log.info("stopping")
         await asyncio.gather(*tasks, return_exceptions=True)

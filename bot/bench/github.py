@@ -63,6 +63,9 @@ async def _serve(db_url: str, keep_bodies: bool) -> None:
     async with open_bot(settings) as bot:
         assert bot.github is not None
         app = build_http_app(bot, [*bot.github.routes(), Route("/bench/bare", bare, methods=["POST"])])
+        from bot.heap import freeze_startup_heap
+
+        freeze_startup_heap()  # as `chatops web` does once assembled
         async with HttpServer(app, "127.0.0.1", 0, log_level="warning") as server:
             print(server.port, flush=True)
             await stop.wait()

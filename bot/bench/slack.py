@@ -103,8 +103,12 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
     from bot.settings import load_settings
     from bot.storage.store import EXEC
 
+    from bot.heap import freeze_startup_heap
+
     async with web_api() as api_url:
-        async with HttpServer(ack_only_app(api_url), "127.0.0.1", 0) as server:
+        baseline_app = ack_only_app(api_url)
+        freeze_startup_heap()  # both apps run on a frozen start-up heap, as `chatops run` does
+        async with HttpServer(baseline_app, "127.0.0.1", 0) as server:
             baseline = _summary(await measured_load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, "ack"))
         settings = load_settings(
             env_file=None,
@@ -117,6 +121,7 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
             contextlib.AsyncExitStack() as stack,
         ):
             routes = await chat.start_inbound(bot, stack)
+            freeze_startup_heap()
             async with HttpServer(build_http_app(bot, routes), "127.0.0.1", 0) as server:
                 raw = await measured_load(f"http://127.0.0.1:{server.port}/slack/events", n, seconds, run_id)
             ours = _summary(raw)
