@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
     from bot.adapters.discord.outbound import DiscordOutbound
+    from bot.adapters.slack.inbound import SlashCommands
     from bot.adapters.slack.outbound import SlackOutbound
     from bot.app import Bot
 
@@ -73,12 +74,12 @@ class ChatAdapters:
         if self.slack is None and slack.slack_signing_secret is not None:
             log.warning("slack: SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: /slack/events is not served")
         if self.slack is not None and (slack.slack_signing_secret or slack.slack_app_token):
-            from bot.adapters.slack.inbound import build_bolt_app
+            from bot.adapters.slack.inbound import SlashCommands, build_bolt_app
 
             secret = slack.slack_signing_secret.get_secret_value() if slack.slack_signing_secret else None
             app = build_bolt_app(self.slack.client, secret or "", bot.ingest, bot.registry)
             if secret:
-                routes.append(slack_route(app))
+                routes.append(slack_route(app, SlashCommands(secret, bot.ingest)))
             if slack.slack_app_token is not None:
                 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -108,7 +109,8 @@ class ChatAdapters:
         return routes
 
 
-def slack_route(app: AsyncApp) -> BaseRoute:
+def slack_route(app: AsyncApp, commands: SlashCommands | None = None) -> BaseRoute:
+    """`POST /slack/events`: signed slash commands on their fast path, everything else through Bolt."""
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
     from starlette.requests import Request
     from starlette.responses import Response
@@ -117,7 +119,15 @@ def slack_route(app: AsyncApp) -> BaseRoute:
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
-        return await handler.handle(request)
+        if commands is not None:
+            headers = request.headers
+            answer = await commands.answer(
+                await request.body(), headers.get("content-type"),
+                headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature"),
+            )
+            if answer is not None:
+                return Response(answer[1], status_code=answer[0], media_type="application/json")
+        return await handler.handle(request)  # the body read above is cached on the request
 
     return Route("/slack/events", events, methods=["POST"])
 

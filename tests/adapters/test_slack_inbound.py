@@ -5,9 +5,13 @@ import json
 import time
 import urllib.parse
 
+import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
+from starlette.applications import Starlette
 
+from bot.adapters.chat import slack_route
+from bot.adapters.slack.inbound import build_bolt_app
 from bot.storage.models import Status
 from tests.adapters.conftest import Chat, fixture_bytes, fixture_json
 from tests.fakes.slack import SIGNING_SECRET, signed_headers
@@ -172,4 +176,36 @@ async def test_other_events_are_acknowledged_and_ignored(chat: Chat) -> None:
                          "item": {"type": "message", "channel": "C00FAKECHAN", "ts": "1700000000.000200"}}
     resp = await chat.slack_post(json.dumps(envelope), content_type="application/json")
     assert resp.status_code == 200
+    assert await chat.executions() == []
+
+
+@pytest.mark.parametrize("changes", [{"text": "what changed?"}, {"command": "/stauts", "text": ""}, {"command": "/ask", "text": ""},
+                                     {"text": "日本語で要約して"}])
+async def test_the_slash_command_fast_path_answers_exactly_as_bolts_listener(chat: Chat, changes: dict[str, str]) -> None:
+    """HTTP slash commands skip Bolt's dispatch (SlashCommands); Socket Mode still goes through Bolt's
+    listener. Both must store the same row and send the same acknowledgement."""
+    assert chat.adapters.slack is not None
+    bolt_only = Starlette(routes=[slack_route(build_bolt_app(chat.adapters.slack.client, SIGNING_SECRET, chat.bot.ingest, chat.bot.registry))])
+    body = form(**changes)
+    fast = await chat.slack_post(body)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bolt_only), base_url="http://bot") as http:
+        slow = await http.post("/slack/events", content=body, headers=signed_headers(body))
+    assert fast.status_code == slow.status_code == 200
+    assert fast.headers["content-type"].startswith("application/json")
+    rows = await chat.executions()
+    if rows:  # accepted: one row each, the acknowledgements differ only in the execution id
+        first, second = rows
+        same = ("kind", "trigger", "source", "requester", "conversation", "text", "args", "locale", "priority", "raw")
+        assert {k: first[k] for k in same} == {k: second[k] for k in same}
+        assert f"#{first['id']}" in fast.json()["text"]
+        assert fast.json()["text"].replace(f"#{first['id']}", "#N") == slow.json()["text"].replace(f"#{second['id']}", "#N")
+    else:
+        assert fast.json() == slow.json()
+
+
+async def test_ssl_check_goes_to_bolt_and_an_incomplete_form_gets_400_storing_nothing(chat: Chat) -> None:
+    resp = await chat.slack_post(b"ssl_check=1&token=legacy&command=%2Fask&text=hi")
+    assert resp.status_code == 200 and resp.text == ""  # Bolt's answer to Slack's certificate check
+    resp = await chat.slack_post(b"command=%2Fask&text=hi")  # no channel or user: not a slash command Slack sends
+    assert resp.status_code == 400 and "channel_id, user_id" in resp.json()["error"]
     assert await chat.executions() == []

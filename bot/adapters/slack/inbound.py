@@ -1,6 +1,7 @@
-"""Slack payloads → Events, through Bolt: slash commands, mentions, DMs and button clicks.
+"""Slack payloads → Events: slash commands, mentions, DMs and button clicks.
 
-Bolt checks the v0 signature and its 5-minute window (401 otherwise), answers `url_verification`, and
+Signed slash commands over HTTP take `SlashCommands` (same verifier, same answer, without Bolt's
+dispatch); everything else, and everything in Socket Mode, goes through Bolt. Bolt checks the v0 signature and its 5-minute window (401 otherwise), answers `url_verification`, and
 with `process_before_response=True` sends the HTTP answer only after the listener returns: every
 listener stores the Execution first (`Ingest.submit`) and acknowledges after, so an acknowledged
 command is always on disk. Events API retries carry the same `event_id`, which is the idempotency key.
@@ -9,11 +10,15 @@ Other events are acknowledged and ignored; interactivity kinds the manifest does
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
+import msgspec
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.lines import mention_line
@@ -26,8 +31,10 @@ from commands.model import Event
 from commands.registry import Registry
 
 SOURCE = "slack"
+log = logging.getLogger("chatops.slack")
 
 Respond = Callable[..., Awaitable[Any]]
+_encode = msgspec.json.Encoder().encode
 
 
 def command_event(command: dict[str, Any]) -> Event:
@@ -87,14 +94,8 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, 
 
     @app.command(re.compile(r"^/.+"))
     async def on_command(ack: Callable[..., Awaitable[None]], command: dict[str, Any]) -> None:
-        event = command_event(command)
-        result = await ingest.submit(event)
-        if isinstance(result, Rejected):
-            await ack(**_ephemeral(result))
-            return
-        line = f"/{event.command} {event.text}".strip()
-        text = t("accepted", guess_locale(event.text), line=line[:200], id=result.execution_id)
-        await ack(response_type="ephemeral", text=render.neutralize(text))
+        # Socket Mode, and any slash command the HTTP fast path (SlashCommands) passed on
+        await ack(**await answer_command(ingest, command))
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -123,6 +124,57 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, 
             await respond(replace_original=False, **_ephemeral(result))
 
     return app
+
+
+async def answer_command(ingest: Ingest, command: dict[str, Any]) -> dict[str, Any]:
+    """Store the command's Execution, then say what the acknowledgement says (the body of Slack's ack)."""
+    event = command_event(command)
+    result = await ingest.submit(event)
+    if isinstance(result, Rejected):
+        return _ephemeral(result)
+    line = f"/{event.command} {event.text}".strip()
+    text = t("accepted", guess_locale(event.text), line=line[:200], id=result.execution_id)
+    return {"response_type": "ephemeral", "text": render.neutralize(text)}
+
+
+class SlashCommands:
+    """Slash commands over HTTP, answered without Bolt's dispatch.
+
+    A slash command is the one Slack request whose answer the bot computes itself (store, then ack), and
+    it is the busiest: Bolt's request building, middleware chain and listener matching cost more server
+    CPU than storing the Execution (docs/decisions.md). This path checks the same v0 signature with the
+    same slack_sdk verifier Bolt uses, parses the form as Bolt does and answers with the body Bolt's
+    `ack()` would send. It takes only what is certainly a signed slash command; anything else (events,
+    buttons, `ssl_check`, a bad or missing signature) returns None and goes through Bolt, which answers
+    and logs it as before.
+    """
+
+    def __init__(self, signing_secret: str, ingest: Ingest) -> None:
+        self._verifier = SignatureVerifier(signing_secret)
+        self._ingest = ingest
+
+    async def answer(
+        self, body: bytes, content_type: str | None, timestamp: str | None, signature: str | None
+    ) -> tuple[int, bytes] | None:
+        """(status, JSON body) for a signed slash command; None for anything Bolt should handle."""
+        if not body.startswith(b"command=") and b"&command=" not in body:
+            return None
+        if not (content_type or "").startswith("application/x-www-form-urlencoded"):
+            return None
+        try:
+            if not self._verifier.is_valid(body, timestamp, signature):
+                return None
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        except ValueError:  # a timestamp that is not a number, a body that is not UTF-8
+            return None
+        if "ssl_check" in form:
+            return None
+        missing = [k for k in ("channel_id", "user_id") if not form.get(k)]
+        if missing or not form.get("command", "").startswith("/"):
+            reason = f"slash command without {', '.join(missing) or 'a /command'}"
+            log.warning("slack: signed request refused: %s", reason)
+            return 400, _encode({"error": reason})
+        return 200, _encode(await answer_command(self._ingest, form))
 
 
 async def _submit_message(ingest: Ingest, client: AsyncWebClient, event: Event, body: dict[str, Any]) -> None:
