@@ -68,10 +68,23 @@ async def gh_bot(make_settings, db_url, console, fake_llm: FakeLLM, fake_github:
     settings = make_settings(
         core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05},
         llm={"openai_base_url": fake_llm.url, "llm_timeout": 5},
-        **github_settings(fake_github, github_review_label="bug"),
+        **github_settings(fake_github, github_review_label="bug", github_keep_bodies=True),
     )
     async with open_bot(settings, outbounds=[console]) as b:
         yield b
+
+
+async def test_by_default_the_delivery_is_recorded_without_its_body(make_settings, db_url, console, fake_github: FakeGitHub) -> None:
+    settings = make_settings(core={"database_url": db_url}, **github_settings(fake_github))
+    body = fixture("pull_request.opened.json")
+    async with open_bot(settings, outbounds=[console]) as bot, client_for(bot) as client:
+        resp = await deliver(client, "pull_request", body, signature=real_signature("pull_request.opened.json"))
+        assert resp.status_code == 202, resp.text
+        [row] = await executions(bot)
+        assert bot.github is not None
+        stored = await bot.github.store.delivery(row["raw"]["github_delivery"])
+        assert stored is not None and stored["event"] == "pull_request" and stored["action"] == "opened"
+        assert stored["body"] == "" and row["args"]["number"] == 2
 
 
 def bot_comments(fake: FakeGitHub, number: int) -> list[dict]:

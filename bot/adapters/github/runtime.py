@@ -43,7 +43,7 @@ class GitHubRuntime:
         return [self.outbound] if self.outbound else []
 
     def routes(self) -> list[BaseRoute]:
-        return [Route("/github/webhook", self.receiver.endpoint, methods=["POST"])]
+        return [Route("/github/webhook", self.receiver, methods=["POST"])]  # an ASGI app, not a Starlette endpoint
 
     def on_stored(self, callback: Callable[[], None]) -> None:
         self.listeners.append(callback)

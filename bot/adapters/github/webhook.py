@@ -15,9 +15,6 @@ from typing import Any
 
 import msgspec
 
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
-
 from bot import metrics
 from bot.adapters.github.envelope import DecodeError, decode
 from bot.adapters.github.inbound import Ignored, InboundConfig, translate
@@ -40,32 +37,54 @@ class TooLarge(Exception):
     pass
 
 
-async def read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+class Disconnected(Exception):
+    pass
+
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def read_limited(receive: Receive, declared: bytes | None, limit: int) -> bytes:
+    """The request body, refused as soon as it is known to exceed `limit` (declared or counted)."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge
     chunks, size = [], 0
-    async for chunk in request.stream():  # a lying or absent Content-Length is caught here
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Disconnected
+        chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
+        if size > limit:  # a lying or absent Content-Length is caught here
             raise TooLarge
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 _COUNTERS: dict[tuple[str, str], Any] = {}
 _encode = msgspec.json.Encoder().encode
+_JSON = (b"content-type", b"application/json")
+_WANTED = (b"x-github-event", b"x-github-delivery", b"x-hub-signature-256", b"content-length")
 
 
-def _answer(event: str, outcome: str, status: int, **body: Any) -> Response:
+def _answer(event: str, outcome: str, status: int, **body: Any) -> tuple[int, bytes]:
     counter = _COUNTERS.get((event, outcome))
     if counter is None:  # label lookups cost more than the increment: keep the children
         counter = _COUNTERS[(event, outcome)] = metrics.GITHUB_WEBHOOKS.labels(event, outcome)
     counter.inc()
-    return Response(_encode({"outcome": outcome, **body}), status_code=status, media_type="application/json")
+    return status, _encode({"outcome": outcome, **body})
 
 
 class WebhookReceiver:
+    """The ASGI app at `POST /github/webhook`.
+
+    A plain ASGI callable rather than a Starlette endpoint: this is the busiest request the bot serves,
+    and the Request/Response wrappers cost as much as verifying and storing (`chatops bench github`).
+    """
+
     def __init__(
         self,
         secret: str | None,
@@ -75,28 +94,36 @@ class WebhookReceiver:
         allowed_repos: str | None = None,
         max_bytes: int = 25 * 1024 * 1024,
         max_attempts: int = 3,
-        keep_bodies: bool = True,
+        keep_bodies: bool = False,
     ) -> None:
         self._secret = secret.encode() if secret else None
         self._batcher, self._config = batcher, config
         self._allowed = {r.strip().lower() for r in (allowed_repos or "").split(",") if r.strip()}
         self.max_bytes, self.max_attempts, self.keep_bodies = max_bytes, max_attempts, keep_bodies
 
-    async def endpoint(self, request: Request) -> Response:
-        event = request.headers.get("x-github-event", "")
-        delivery = request.headers.get("x-github-delivery", "")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {k: v for k, v in scope["headers"] if k in _WANTED}
+        status, body = await self.handle(headers, receive)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [_JSON, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def handle(self, headers: dict[bytes, bytes], receive: Receive) -> tuple[int, bytes]:
+        event = headers.get(b"x-github-event", b"").decode("latin-1")
+        delivery = headers.get(b"x-github-delivery", b"").decode("latin-1")
         label = event if event.isidentifier() and len(event) < 40 else "invalid"
         if self._secret is None:
             log.error("webhook delivery %s refused: GITHUB_WEBHOOK_SECRET is not set", delivery)
             return _answer(label, "not_configured", 503, error="GITHUB_WEBHOOK_SECRET is not set")
         try:
-            body = await read_limited(request, self.max_bytes)
+            body = await read_limited(receive, headers.get(b"content-length"), self.max_bytes)
         except TooLarge:
             log.warning("webhook delivery %s refused: body larger than %d bytes", delivery, self.max_bytes)
             return _answer(label, "too_large", 413, error=f"body larger than {self.max_bytes} bytes")
-        except ClientDisconnect:
-            return Response(status_code=400)
-        signature = request.headers.get("x-hub-signature-256")
+        except Disconnected:
+            return 400, b""
+        raw_signature = headers.get(b"x-hub-signature-256")
+        signature = raw_signature.decode("latin-1") if raw_signature is not None else None
         if not signature_ok(self._secret, body, signature):
             reason = "missing X-Hub-Signature-256" if not signature else "X-Hub-Signature-256 does not match the body"
             log.warning("webhook delivery %s (%s) refused: %s", delivery, event, reason)
@@ -120,7 +147,7 @@ class WebhookReceiver:
         raw = {"github_delivery": delivery, "event": event, "action": action}
         executions = [
             NewExecution(
-                kind=job.kind, trigger="github", source="github", requester=sender, conversation={"platform": job.conversation.platform, "channel": job.conversation.channel, "thread": job.conversation.thread},
+                kind=job.kind, trigger="github", source="github", requester=sender, conversation=job.conversation.as_dict(),
                 text=job.text, args=job.args, priority=GITHUB, idempotency_key=f"gh:{delivery}:{i}", raw=raw,
                 max_attempts=self.max_attempts,
             )
