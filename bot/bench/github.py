@@ -7,7 +7,8 @@ HTTP/1.1 connections busy with pre-built requests (raw asyncio streams: a few µ
 the client is not what limits the figures) for a fixed time per phase, bounded in count too. Afterwards
 every acknowledged delivery id is looked up in the database: `lost` counts acks without a row.
 
-Environment knobs: CHATOPS_BENCH_SECONDS (default 10 per phase), CHATOPS_BENCH_CONCURRENCY (50).
+Environment knobs: CHATOPS_BENCH_SECONDS (default 10 per phase), CHATOPS_BENCH_CONCURRENCY (50),
+CHATOPS_BENCH_BODIES=0 skips the second run with GITHUB_KEEP_BODIES=true.
 """
 from __future__ import annotations
 
@@ -157,7 +158,7 @@ async def _lost(db_url: str, acked: list[str]) -> tuple[int, int]:
         await engine.dispose()
 
 
-async def _one(db_url: str, n: int | None, keep_bodies: bool = True) -> dict[str, Any]:
+async def _one(db_url: str, n: int | None, keep_bodies: bool = False) -> dict[str, Any]:
     import httptools  # noqa: F401  (stated in the result: uvicorn picks httptools when it is installed)
     import starlette
     import uvicorn
@@ -205,9 +206,9 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
             engine = create_engine(url)
             name = backend_name(engine)
             await engine.dispose()
-            results[name] = await _one(url, n)
-            if os.environ.get("CHATOPS_BENCH_BODIES_OFF", "1") == "1":  # the same run with GITHUB_KEEP_BODIES=false
-                results[f"{name}_without_bodies"] = await _one(url.replace(".db", "-nb.db") if name == "sqlite" else url, n, keep_bodies=False)
+            results[name] = await _one(url, n, keep_bodies=False)  # the default (GITHUB_KEEP_BODIES=false)
+            if os.environ.get("CHATOPS_BENCH_BODIES", "1") == "1":  # the same run with GITHUB_KEEP_BODIES=true
+                results[f"{name}_with_bodies"] = await _one(url.replace(".db", "-b.db") if name == "sqlite" else url, n, keep_bodies=True)
     return results
 
 

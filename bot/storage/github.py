@@ -23,6 +23,7 @@ GHR = GitHubReview.__table__  # type: ignore[attr-defined]
 STORED, DUPLICATE = "stored", "duplicate"
 
 _DELIVERY_COLS = ("delivery_id", "event", "action", "repo", "executions", "body", "received_at")
+_ROWS_PER_STATEMENT = 1000  # 20 columns each: well under SQLite's 32 766 bound parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,34 +60,48 @@ class GitHubStore:
         fresh: dict[str, IncomingDelivery] = {}
         for d in batch:
             fresh.setdefault(d.delivery_id, d)
-        params: list[Any] = []
-        for d in fresh.values():
-            params += (d.delivery_id, d.event, d.action, d.repo, len(d.executions), d.body, now)
-        # one statement both dedupes and inserts: only the ids not stored before come back
-        deliveries_sql = self._insert_deliveries(len(fresh))
-        executions_sql = self._sql(EXEC.name, EXEC_COLS, 1)
-
-        def executions(inserted: set[str]) -> list[tuple[Any, ...]]:
-            return [exec_row(n, now) for i in inserted for n in fresh[i].executions]
-
         if self._writer is not None:
-            def write(conn: sqlite3.Connection) -> set[str]:
-                inserted = {r[0] for r in conn.execute(deliveries_sql, params)}
-                conn.executemany(executions_sql, executions(inserted))
-                return inserted
-
-            inserted = await self._writer.transaction(write)
+            inserted = await self._store_sqlite(fresh, now)
         else:
+            params: list[Any] = []
+            for d in fresh.values():
+                params += (d.delivery_id, d.event, d.action, d.repo, len(d.executions), d.body, now)
             async with self.engine.begin() as conn:
-                res = await conn.exec_driver_sql(deliveries_sql, tuple(params))
+                # one statement both dedupes and inserts: only the ids not stored before come back
+                res = await conn.exec_driver_sql(self._insert_deliveries(len(fresh)), tuple(params))
                 inserted = set(res.scalars())
-                if rows := executions(inserted):
-                    await conn.exec_driver_sql(executions_sql, rows)
+                rows = [exec_row(n, now) for i in inserted for n in fresh[i].executions]
+                if rows:
+                    await conn.exec_driver_sql(self._sql(EXEC.name, EXEC_COLS, 1), rows)
         outcome = []
         for d in batch:
             outcome.append(STORED if d.delivery_id in inserted else DUPLICATE)
             inserted.discard(d.delivery_id)  # a second copy in the same batch is a duplicate
         return outcome
+
+    async def _store_sqlite(self, fresh: dict[str, IncomingDelivery], now: float) -> set[str]:
+        """The same on the SQLite writer, in as few statements as possible: each statement hands the GIL
+        back and forth between the writer thread and the event loop, which costs more than the insert."""
+        assert self._writer is not None
+        ids = list(fresh)
+        deliveries = {d.delivery_id: (d.delivery_id, d.event, d.action, d.repo, len(d.executions), d.body, now)
+                      for d in fresh.values()}
+        executions = {i: [exec_row(n, now) for n in d.executions] for i, d in fresh.items()}
+        known = f"SELECT delivery_id FROM {GHD.name} WHERE delivery_id IN ({', '.join('?' * len(ids))})"
+
+        def write(conn: sqlite3.Connection) -> set[str]:
+            # inside BEGIN IMMEDIATE this process's writer is the only one: look up, then insert
+            seen = {r[0] for r in conn.execute(known, ids)}
+            new = [i for i in ids if i not in seen]
+            if new:
+                conn.execute(self._sql(GHD.name, _DELIVERY_COLS, len(new)), [v for i in new for v in deliveries[i]])
+                rows = [row for i in new for row in executions[i]]
+                for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+                    chunk = rows[start:start + _ROWS_PER_STATEMENT]
+                    conn.execute(self._sql(EXEC.name, EXEC_COLS, len(chunk)), [v for row in chunk for v in row])
+            return set(new)
+
+        return await self._writer.transaction(write)
 
     def _insert_deliveries(self, rows: int) -> str:
         return f"{self._sql(GHD.name, _DELIVERY_COLS, rows)} ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id"
