@@ -112,15 +112,14 @@ class Store:
     async def _enqueue_batch(self, items: Sequence[NewExecution]) -> list[int]:
         now = time.time()
         params = [value for n in items for value in exec_row(n, now)]
-        sql = self._insert_sql(EXEC.name, EXEC_COLS, len(items)) + " RETURNING id"
+        sql = self._insert_sql(EXEC.name, EXEC_COLS, len(items))
         try:
             if self._writer is not None:
-                ids = await self._writer.transaction(lambda conn: [r[0] for r in conn.execute(sql, params)])
-            else:
-                async with self._tx() as conn:
-                    ids = list((await conn.exec_driver_sql(sql, tuple(params))).scalars())
-            # One multi-row INSERT assigns ascending ids in the order of its VALUES on SQLite and
-            # PostgreSQL, but RETURNING may list them in any order: sorted, they line up with `items`.
+                return await self._writer.transaction(lambda conn: _inserted_ids(conn.execute(sql, params), len(items)))
+            async with self._tx() as conn:
+                ids = (await conn.exec_driver_sql(sql + " RETURNING id", tuple(params))).scalars()
+            # One multi-row INSERT assigns ascending ids in the order of its VALUES, but RETURNING may
+            # list them in any order: sorted, they line up with `items`.
             return sorted(int(i) for i in ids)
         except (IntegrityError, sqlite3.IntegrityError):
             if len(items) == 1:
@@ -324,3 +323,15 @@ class Store:
         async with self.engine.connect() as conn:
             await conn.execute(select(1))
 
+
+def _inserted_ids(cursor: sqlite3.Cursor, expected: int) -> list[int]:
+    """The ids of one multi-row INSERT on SQLite, in VALUES order, without RETURNING.
+
+    A rowid table without AUTOINCREMENT gives each new row max(rowid) + 1, so one statement's rows get
+    consecutive ids ending at `lastrowid`. RETURNING would hand over one row per step, and each step
+    passes the GIL between the writer thread and the event loop.
+    """
+    if cursor.rowcount != expected or cursor.lastrowid is None:
+        raise RuntimeError(f"inserted {cursor.rowcount} executions of {expected}")
+    last = cursor.lastrowid
+    return list(range(last - expected + 1, last + 1))

@@ -55,3 +55,18 @@ async def test_a_failing_database_fails_every_caller_of_the_batch(store: Store) 
         await conn.execute(text("DROP TABLE execution"))
     results = await asyncio.gather(*(store.enqueue(new(i)) for i in range(5)), return_exceptions=True)
     assert all(isinstance(r, Exception) for r in results)
+
+
+async def test_ids_line_up_with_their_rows_after_the_newest_rows_were_deleted(store: Store) -> None:
+    """SQLite's writer derives a batch's ids from the last one; deleted rows must not shift them."""
+    from sqlalchemy import delete
+
+    from bot.storage.store import EXEC
+
+    first = await asyncio.gather(*(store.enqueue(new(i)) for i in range(20)))
+    async with store.engine.begin() as conn:
+        await conn.execute(delete(EXEC).where(EXEC.c.id.in_(first[10:])))
+    ids = await asyncio.gather(*(store.enqueue(new(100 + i)) for i in range(30)))
+    assert len(set(ids) | set(first[:10])) == 40
+    for i, eid in enumerate(ids):
+        assert (await store.get(eid))["text"] == f"item {100 + i}"
