@@ -63,6 +63,7 @@ class Bot:
             concurrency=concurrency or core.worker_concurrency,
             lease_seconds=core.lease_seconds,
             poll_interval=core.poll_interval,
+            retry_delay=core.retry_delay,
         )
         self.ingest.on_enqueued(worker.wake)
         return worker

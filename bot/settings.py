@@ -44,6 +44,9 @@ class CoreSettings(BaseSettings):
     worker_concurrency: int = Field(8, ge=1, le=1000, description="Executions one worker process runs at once")
     lease_seconds: float = Field(30.0, gt=0, description="How long a claimed execution stays owned without a heartbeat")
     max_attempts: int = Field(3, ge=1, description="Attempts before an execution is marked FAILED for good")
+    retry_delay: float = Field(
+        30.0, gt=0, description="Wait before another attempt of a GitHub event or scheduled job that met a transient failure (doubles each time, at most 10 min)"
+    )
     poll_interval: float = Field(0.5, gt=0, description="Seconds between queue polls when idle")
     alert_channel: str | None = Field(None, description="Where alerts go, e.g. slack:C0123,discord:112233")
     report_channel: str | None = Field(None, description="Where the hourly report goes")

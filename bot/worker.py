@@ -80,8 +80,10 @@ class Worker:
         concurrency: int = 8,
         lease_seconds: float = 30.0,
         poll_interval: float = 0.5,
+        retry_delay: float = 30.0,
     ) -> None:
         self.store, self.registry, self.services, self.outbounds = store, registry, services, outbounds
+        self.retry_delay = retry_delay
         self.claim = claim
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -190,6 +192,13 @@ class Worker:
             fields: dict[str, Any] = {"error": error}
         else:
             outcome, ctx = await self._run_handler(row, live, conversation)
+            if outcome.retry and row["attempts"] < row["max_attempts"]:
+                # transient (GitHub 5xx, provider timeout) and nobody is waiting: nothing is posted yet
+                delay = min(600.0, self.retry_delay * 2 ** (row["attempts"] - 1) * random.uniform(0.8, 1.2))
+                log.warning("execution %s (%s): %s; attempt %d of %d again in %.0fs",
+                            eid, row["kind"], outcome.error, row["attempts"] + 1, row["max_attempts"], delay)
+                await self.store.retry_later(eid, owner, outcome.error or "transient failure", delay=delay)
+                return Status.PENDING
             reply, error = outcome.reply, outcome.error
             u = ctx.usage
             fields = {

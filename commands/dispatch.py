@@ -1,7 +1,8 @@
 """The one catch-all around every handler: errors reach the chat once, here, as a Reply.
 
 A `UserError` is shown as written; a provider failure names the provider; anything else is logged
-with a short id and the user gets that id.
+with a short id and the user gets that id. A transient failure (`TryLater`, a provider timeout, an open
+breaker) of an unattended trigger is marked `retry`: the worker runs it again later while attempts remain.
 """
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import secrets
 from dataclasses import dataclass
 
 from commands.context import Context
-from commands.errors import UnknownCommand, UsageError, UserError
+from commands.errors import TryLater, UnknownCommand, UsageError, UserError
 from commands.messages import t
 from commands.model import Reply
 from commands.registry import Args, Command
-from pool.errors import ProviderError
+from pool.errors import CircuitOpen, PoolBusy, ProviderError, ProviderTimeout, ProviderUnavailable, RateLimited
 
 log = logging.getLogger("chatops.commands")
 
@@ -23,6 +24,12 @@ log = logging.getLogger("chatops.commands")
 class Outcome:
     reply: Reply
     error: str | None = None  # None: the execution succeeded
+    retry: bool = False  # transient, and nobody waits for the answer: run again later if attempts remain
+
+
+# Triggers nobody watches: a transient failure is worth another attempt before it is reported.
+UNATTENDED = frozenset({"github", "schedule"})
+_TRANSIENT_POOL = (ProviderTimeout, ProviderUnavailable, RateLimited, CircuitOpen, PoolBusy)
 
 
 async def run_handler(cmd: Command, ctx: Context, args: Args) -> Outcome:
@@ -31,11 +38,14 @@ async def run_handler(cmd: Command, ctx: Context, args: Args) -> Outcome:
     except UsageError as e:
         return Outcome(usage_reply(e, ctx.locale), str(e))
     except UserError as e:
-        return Outcome(Reply.failure(str(e)), str(e))
+        return Outcome(Reply.failure(str(e)), str(e), retry=isinstance(e, TryLater) and ctx.trigger in UNATTENDED)
     except ProviderError as e:
         text = t("llm_failed", ctx.locale, provider=e.provider, error=e.message)
-        return Outcome(Reply.failure(text), f"{type(e).__name__}: {e.provider}: {e.message}")
+        return Outcome(Reply.failure(text), f"{type(e).__name__}: {e.provider}: {e.message}",
+                       retry=isinstance(e, _TRANSIENT_POOL) and ctx.trigger in UNATTENDED)
     except Exception as e:
+        if isinstance(e, _TRANSIENT_POOL) and ctx.trigger in UNATTENDED:  # breaker open, queue full
+            return Outcome(Reply.failure(str(e)), f"{type(e).__name__}: {e}", retry=True)
         ref = secrets.token_hex(4)
         log.exception("handler /%s failed (execution %s, error id %s)", cmd.name, ctx.execution_id, ref)
         return Outcome(

@@ -2,7 +2,9 @@
 
     CommandError
     ├── UserError        shown to the user as written (bad input, missing configuration)
-    │   └── UsageError   bad arguments: the message plus the command's usage line
+    │   ├── UsageError   bad arguments: the message plus the command's usage line
+    │   └── TryLater     a failure another attempt may not meet (a 5xx, a timeout): for unattended
+    │                    triggers the worker runs the execution again later, then shows this text
     └── UnknownCommand   the name matched nothing; carries close matches
 """
 from __future__ import annotations
@@ -23,6 +25,11 @@ class UsageError(UserError):
 
     def __str__(self) -> str:
         return f"{self.args[0]}\nusage: {self.usage}"
+
+
+class TryLater(UserError):
+    """Transient: retried by the worker for unattended triggers (GitHub events, schedules) while attempts
+    remain; otherwise, or once they are spent, shown like a UserError."""
 
 
 class UnknownCommand(CommandError):

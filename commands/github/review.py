@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.context import Context
-from commands.errors import UserError
+from commands.errors import TryLater, UserError
 from commands.github.diffs import fit
 from commands.github.findings import location, parse_review
 from commands.github.locks import KeyedLocks
@@ -25,14 +25,16 @@ _PR_LOCKS = KeyedLocks()  # one review of a PR at a time in this process
 
 
 def github_errors(handler: Handler) -> Handler:
-    """GitHub failures reach the user as one clear line (a UserError), not as an internal error."""
+    """GitHub failures reach the user as one clear line (a UserError), not as an internal error; a
+    transient one (TryLater) is first retried by the worker when nobody is waiting for the answer."""
 
     @functools.wraps(handler)
     async def wrapped(ctx: Context, args: Args) -> Reply:
         try:
             return await handler(ctx, args)
         except GitHubError as e:
-            raise UserError(t("github_failed", ctx.locale, error=e.message)) from None
+            error = TryLater if e.transient else UserError
+            raise error(t("github_failed", ctx.locale, error=e.message)) from None
 
     return wrapped
 

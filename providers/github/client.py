@@ -27,7 +27,6 @@ import httpx
 from githubkit import AppAuthStrategy, GitHub, TokenAuthStrategy
 from githubkit.cache import MemCacheStrategy
 from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed, RequestTimeout
-from githubkit.retry import RETRY_SERVER_ERROR
 from githubkit.throttling import BaseThrottler
 from githubkit.typing import RetryOption
 
@@ -94,10 +93,13 @@ class RateLimitGate(BaseThrottler):
 
 @dataclass
 class RetryRateLimits:
-    """githubkit retry decision: wait out secondary (and primary) limits up to `max_wait` each."""
+    """githubkit retry decision: wait out secondary (and primary) limits up to `max_wait` each; retry a
+    5xx twice within the call (0.5 s, then 2 s). Longer outages are the worker's: an unattended
+    execution is tried again later (commands.errors.TryLater)."""
 
     max_retries: int = 3
     max_wait: float = 60.0
+    server_error_retries: int = 2
 
     def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
         if isinstance(exc, RateLimitExceeded) and retry_count < self.max_retries:
@@ -107,7 +109,12 @@ class RetryRateLimits:
                             type(exc).__name__, exc.request.method, exc.request.url.path, wait)
                 return RetryOption(True, timedelta(seconds=wait))
             return RetryOption(False)
-        return RETRY_SERVER_ERROR(exc, retry_count)
+        if isinstance(exc, RequestFailed) and exc.response.status_code >= 500 and retry_count < self.server_error_retries:
+            wait = 0.5 * (retry_count + 1) ** 2
+            log.warning("GitHub HTTP %d on %s %s; retrying in %.1fs",
+                        exc.response.status_code, exc.request.method, exc.request.url.path, wait)
+            return RetryOption(True, timedelta(seconds=wait))
+        return RetryOption(False)
 
 
 class GitHubClient:

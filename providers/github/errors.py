@@ -12,6 +12,11 @@ class GitHubError(Exception):
         super().__init__(message)
         self.message, self.status = message, status
 
+    @property
+    def transient(self) -> bool:
+        """No answer (timeout, connection), a 5xx or a rate limit: the same call may work later."""
+        return self.status is None or self.status >= 500 or isinstance(self, RateLimited)
+
 
 class NotFound(GitHubError):
     def __init__(self, message: str) -> None:

@@ -66,6 +66,7 @@ class FakeGitHub:
     repos: dict[str, FakeRepo] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     secondary_limit: int = 0  # answer the next N API calls with 403 + Retry-After
+    server_errors: int = 0  # answer the next N API calls with 502 Bad Gateway
     retry_after: int = 1
     primary_reset_in: float | None = None  # next response says the primary budget is spent until now+N
     installation_tokens: dict[str, float] = field(default_factory=dict)
@@ -130,6 +131,9 @@ class FakeGitHub:
                               "accept": request.headers.get("Accept", "")})
         if auth is None:
             return self._json({"message": "Bad credentials"}, 401)
+        if self.server_errors > 0:
+            self.server_errors -= 1
+            return self._json({"message": "Server Error"}, 502)
         if self.secondary_limit > 0:
             self.secondary_limit -= 1
             return self._json({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."},

@@ -36,7 +36,7 @@ async def gh_bot(make_settings, db_url, console, fake_llm: FakeLLM, fake_github:
     gh = github_settings(fake_github, **bot_options.get("github_bot", {}))
     gh["github"].update(bot_options.get("github", {}))
     settings = make_settings(
-        core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05},
+        core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05, "retry_delay": 0.2},
         llm={"openai_base_url": fake_llm.url, "llm_timeout": 5}, **gh,
     )
     async with open_bot(settings, outbounds=[console]) as b:
@@ -227,3 +227,30 @@ async def test_a_github_failure_is_recorded_not_posted_and_explained_in_chat(gh_
     assert rows[0]["status"] == "FAILED" and "not found" in rows[0]["error"]
     assert fake_github.bot_comments(HELLO, 2) == []
     assert row["status"] == "FAILED" and "GitHub request failed: GET /repos/Codertocat/Hello-World/pulls/2: not found" in transcript.getvalue()
+
+
+async def test_a_transient_github_failure_is_retried_and_the_review_posted_once(gh_bot: Bot, fake_github: FakeGitHub) -> None:
+    fake_github.server_errors = 3  # a 502, and again on both in-call retries: the first attempt fails
+    async with client_for(gh_bot) as client, running_worker(gh_bot):
+        resp = await deliver(client, "pull_request", fixture("pull_request.opened.json"))
+        assert resp.status_code == 202
+        await settle(gh_bot)
+    [row] = await executions(gh_bot)
+    assert row["status"] == "COMPLETED" and row["attempts"] == 2 and row["error"] is None
+    assert len(fake_github.bot_comments(HELLO, 2)) == 1
+
+
+async def test_a_github_outage_fails_after_the_last_attempt_and_a_chat_review_at_once(
+    gh_bot: Bot, fake_github: FakeGitHub, transcript
+) -> None:
+    fake_github.server_errors = 1000
+    async with client_for(gh_bot) as client, running_worker(gh_bot):
+        await deliver(client, "pull_request", fixture("pull_request.opened.json"))
+        await settle(gh_bot)
+        accepted = await gh_bot.ingest.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
+        assert isinstance(accepted, Accepted)
+        chat = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
+    event = (await executions(gh_bot))[0]
+    assert event["status"] == "FAILED" and event["attempts"] == event["max_attempts"] == 3 and "HTTP 502" in event["error"]
+    assert chat["status"] == "FAILED" and chat["attempts"] == 1  # somebody is waiting: told at once
+    assert "HTTP 502" in transcript.getvalue() and fake_github.bot_comments(HELLO, 2) == []
