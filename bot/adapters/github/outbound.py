@@ -8,8 +8,10 @@ new push never leaves two copies. Only comments written by the bot's own login c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator, Callable
 
 from commands.github.locks import KeyedLocks
 from commands.model import Conversation, Reply
@@ -40,12 +42,22 @@ def render_markdown(reply: Reply) -> str:
     return body
 
 
+SharedLock = Callable[[str], contextlib.AbstractAsyncContextManager[None]]
+
+
+@contextlib.asynccontextmanager
+async def _no_shared_lock(_key: str) -> AsyncIterator[None]:
+    yield
+
+
 class GitHubOutbound:
     platform = "github"
     min_edit_interval = 2.0
 
-    def __init__(self, client: GitHubClient) -> None:
+    def __init__(self, client: GitHubClient, *, shared_lock: SharedLock | None = None) -> None:
         self.client = client
+        # the same find-then-create in another worker process (PostgreSQL advisory lock)
+        self._shared_lock = shared_lock or _no_shared_lock
         self._login: str | None = None
         self._lock = asyncio.Lock()
         self._threads = KeyedLocks()  # find-then-create of one marker must not race itself
@@ -81,7 +93,8 @@ class GitHubOutbound:
         body = render_markdown(reply)
         marker = _MARKER.search(body)
         if marker:
-            async with self._threads.hold(f"{conversation}{marker.group(0)}"):
+            key = f"github-thread:{conversation}{marker.group(0)}"
+            async with self._threads.hold(key), self._shared_lock(key):
                 existing = await self._find(owner, repo, number, marker.group(0))
                 if existing is not None:
                     await self._edit(owner, repo, existing, body)

@@ -3,6 +3,7 @@ webhook receiver with its group-commit batcher. `open_github` enters them; `open
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from bot.adapters.github.webhook import WebhookReceiver
 from bot.routing import parse_targets
 from bot.storage.batch import GroupCommit
 from bot.storage.github import STORED, GitHubStore, IncomingDelivery
+from bot.storage.locks import database_lock
 from commands.github.service import GitHubServices
 from commands.model import Conversation
 from providers.github.client import GitHubClient
@@ -61,7 +63,7 @@ async def open_github(settings: Settings, engine: AsyncEngine) -> AsyncIterator[
         yield None
         return
     client = GitHubClient.from_settings(gs, max_wait=gb.github_rate_limit_max_wait) if gs.enabled else None
-    outbound = GitHubOutbound(client) if client else None
+    outbound = GitHubOutbound(client, shared_lock=functools.partial(database_lock, engine)) if client else None
     store = GitHubStore(engine)
     services = None
     if client is not None:
