@@ -8,7 +8,8 @@ the client is not what limits the figures) for a fixed time per phase, bounded i
 every acknowledged delivery id is looked up in the database: `lost` counts acks without a row.
 
 Environment knobs: CHATOPS_BENCH_SECONDS (default 10 per phase), CHATOPS_BENCH_CONCURRENCY (50),
-CHATOPS_BENCH_BODIES=0 skips the second run with GITHUB_KEEP_BODIES=true.
+CHATOPS_BENCH_BODIES=0 skips the second run with GITHUB_KEEP_BODIES=true, CHATOPS_BENCH_BODY=<file> sends
+another pull_request.opened body instead of the 28 KB fixture.
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ _FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / 
 
 
 def payload() -> bytes:
+    if os.environ.get("CHATOPS_BENCH_BODY"):  # another pull_request.opened body (e.g. a smaller PR's)
+        return Path(os.environ["CHATOPS_BENCH_BODY"]).read_bytes()
     if _FIXTURE.exists():
         return _FIXTURE.read_bytes()
     # a synthetic body of the same shape and size when the shared fixtures are not beside the repo
