@@ -95,6 +95,9 @@ async def open_bot(
         await prepare_database(engine, settings.core.database_url, migrate=migrate)
         store = Store(engine)
         stack.push_async_callback(store.aclose)
+        for outbound in outbounds:  # Discord keeps the command lines of over-long buttons in the database
+            if hasattr(outbound, "button_store"):
+                outbound.button_store = store
 
         llm = build_chat_client(settings.llm)
         if llm is not None:

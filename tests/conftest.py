@@ -78,7 +78,7 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     async with engine.begin() as conn:
         await conn.execute(text(
             "DROP TABLE IF EXISTS execution, delivery, github_delivery, github_review, alembic_version, health_sample,"
-            " alert_instance, alert_group, scheduler_slot, scheduler_lease CASCADE"
+            " alert_instance, alert_group, scheduler_slot, scheduler_lease, button_payload CASCADE"
         ))
     await engine.dispose()
     yield url

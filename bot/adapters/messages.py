@@ -13,6 +13,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "The answer is long; it is attached as `{name}`.",
         "ja": "回答が長いため `{name}` として添付しました。",
     },
+    "button_expired": {
+        "en": "This button no longer works (its command was not found); run the command again.",
+        "ja": "このボタンは使えなくなりました（コマンドが見つかりません）。もう一度コマンドを実行してください。",
+    },
 }
 
 

@@ -100,3 +100,14 @@ class GitHubReview(SQLModel, table=True):
     notes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     rounds: int = 0
     updated_at: float = 0.0
+
+
+class ButtonPayload(SQLModel, table=True):
+    """The command line behind a button whose id would exceed the platform's limit (Discord: 100
+    characters); the button carries `~<key>` and a click looks the line up here."""
+
+    __tablename__ = "button_payload"
+
+    key: str = Field(primary_key=True, max_length=64)
+    line: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: float = 0.0

@@ -21,12 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.batch import GroupCommit
 from bot.storage.engine import backend_name
-from bot.storage.models import Delivery, Execution, Status
+from bot.storage.models import ButtonPayload, Delivery, Execution, Status
 from bot.storage.rows import EXEC_COLS, InsertSQL, exec_row
 from bot.storage.sqlite_writer import writer_for
 
 EXEC = Execution.__table__  # type: ignore[attr-defined]
 DELIV = Delivery.__table__  # type: ignore[attr-defined]
+BUTTONS = ButtonPayload.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +319,20 @@ class Store:
                 )).all()
             )
         return int(live.get(Status.PENDING, 0)), int(live.get(Status.RUNNING, 0)), {k: int(v) for k, v in recent.items()}
+
+    # -- long button payloads -----------------------------------------------------------------------
+    async def remember_buttons(self, lines: dict[str, str]) -> None:
+        """Store `{key: command line}` for buttons whose id would be too long; keys already stored stay."""
+        with contextlib.suppress(IntegrityError):  # another process stored the same key (same line) first
+            async with self._tx() as conn:
+                known = set((await conn.execute(select(BUTTONS.c.key).where(BUTTONS.c.key.in_(list(lines))))).scalars())
+                fresh = [{"key": k, "line": v, "created_at": time.time()} for k, v in lines.items() if k not in known]
+                if fresh:
+                    await conn.execute(insert(BUTTONS), fresh)
+
+    async def button_line(self, key: str) -> str | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(BUTTONS.c.line).where(BUTTONS.c.key == key))).scalar_one_or_none()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

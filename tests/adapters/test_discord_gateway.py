@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage.models import Status
+from commands.model import Button, Conversation, Reply
 from tests.adapters.conftest import Chat
 from tests.fakes.discord import APP_ID, BOT, snowflake
 
@@ -117,3 +118,32 @@ async def test_a_failed_delivery_never_logs_the_interaction_token(chat: Chat, ca
     [row] = await chat.executions()
     assert data["token"] not in caplog.text
     assert data["token"] not in ((await chat.bot.store.get(row["id"])) or {}).get("error", "")
+
+
+async def test_a_button_too_long_for_a_custom_id_is_stored_and_its_click_runs_the_whole_line(chat: Chat) -> None:
+    """An MCP confirm button carries its tool arguments: far over Discord's 100-character custom_id."""
+    assert chat.adapters.discord is not None
+    value = "summarize " + "x" * 150
+    reply = Reply.text("Run it?", buttons=[Button("Confirm", "ask", value, "danger")])
+    await chat.adapters.discord.post(Conversation("discord", "500000000000000005"), reply)
+    [posted] = chat.discord.of("POST", "/channels/500000000000000005/messages")
+    [button] = posted.json["components"][0]["components"]
+    assert button["custom_id"].startswith("~") and len(button["custom_id"]) <= 100
+    data = chat.interaction("discord/message_component.button.json")
+    data["data"] = dict(data["data"], custom_id=button["custom_id"])
+    await chat.discord.dispatch("INTERACTION_CREATE", data)
+    await chat.wait_for(lambda: chat.discord.of("POST", f"/interactions/{data['id']}/"))
+    rows = await chat.executions()
+    assert [r["text"] for r in rows] == [f"/ask {value}"] and rows[0]["trigger"] == "button"
+    assert rows[0]["args"]["question"] == value
+
+
+async def test_a_stored_button_whose_line_is_gone_gets_an_ephemeral_answer(chat: Chat) -> None:
+    data = chat.interaction("discord/message_component.button.json")
+    data["data"] = dict(data["data"], custom_id="~" + "0" * 40)
+    await chat.discord.dispatch("INTERACTION_CREATE", data)
+    await chat.wait_for(lambda: chat.discord.of("POST", f"/interactions/{data['id']}/"))
+    [callback] = chat.discord.of("POST", f"/interactions/{data['id']}/")
+    assert callback.json["type"] == 4 and callback.json["data"]["flags"] == 64
+    assert "no longer works" in callback.json["data"]["content"]
+    assert await chat.executions() == []

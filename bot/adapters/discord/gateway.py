@@ -16,6 +16,7 @@ import discord
 from bot.adapters.discord import render, schema
 from bot.adapters.discord.target import PLATFORM, DiscordTarget
 from bot.adapters.lines import mention_line, options_line
+from bot.adapters.messages import t
 from bot.ingest import Accepted, Ingest, Rejected
 from commands.errors import UnknownCommand
 from commands.model import Event
@@ -61,7 +62,8 @@ def command_event(registry: Registry, interaction: discord.Interaction) -> Event
     )
 
 
-def button_event(interaction: discord.Interaction) -> Event:
+def button_event(interaction: discord.Interaction, line: str | None = None) -> Event:
+    """A click → `/{action} {value}`; `line` is the stored command line of a `~<key>` button."""
     cid = str((interaction.data or {}).get("custom_id", ""))
     target = DiscordTarget(
         str(interaction.channel_id), "c", str(interaction.application_id), str(interaction.id), interaction.token
@@ -71,7 +73,7 @@ def button_event(interaction: discord.Interaction) -> Event:
         user=str(interaction.user.id),
         user_name=interaction.user.name,
         conversation=target.conversation(),
-        text=render.parse_custom_id(cid),
+        text=line if line is not None else render.parse_custom_id(cid),
         locale=_locale(interaction),
         trigger="button",
         raw={"interaction_id": str(interaction.id), "custom_id": cid},
@@ -120,7 +122,14 @@ class GatewayClient(discord.Client):
         if interaction.type == discord.InteractionType.application_command:
             event = command_event(self.registry, interaction)
         elif interaction.type == discord.InteractionType.component and (interaction.data or {}).get("component_type") == 2:
-            event = button_event(interaction)
+            key = render.stored_key(str((interaction.data or {}).get("custom_id", "")))
+            line = await self.ingest.store.button_line(key) if key is not None else None
+            if key is not None and line is None:
+                await interaction.response.send_message(
+                    t("button_expired", _locale(interaction)), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+                )
+                return
+            event = button_event(interaction, line)
         else:
             return  # autocomplete, modals, selects: not used by this bot
         result = await self.ingest.submit(event, idempotency_key=f"discord:{interaction.id}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord.http import HTTPClient, Route
@@ -33,6 +33,10 @@ def point_at(api_url: str, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+class ButtonStore(Protocol):
+    async def remember_buttons(self, lines: dict[str, str]) -> None: ...
+
+
 class DiscordOutbound:
     platform = PLATFORM
     # message edits share a per-channel bucket of about 5 per 5 seconds
@@ -43,6 +47,8 @@ class DiscordOutbound:
         self.http = http or HTTPClient(asyncio.get_running_loop())
         self._ready = False
         self.gateway: discord.Client | None = None  # set when this process also runs the gateway
+        # where command lines of over-long buttons are kept (the bot's Store; set by open_bot)
+        self.button_store: ButtonStore | None = None
 
     async def start(self) -> None:
         try:
@@ -71,8 +77,14 @@ class DiscordOutbound:
                 log.warning("discord: interaction %s is gone; answering in the channel", target.interaction_id)
         return await self._post(target, reply, final, webhook=False)
 
+    async def _render(self, reply: Reply) -> list[render.Message]:
+        long = render.long_buttons(reply)
+        if long and self.button_store is not None:
+            await self.button_store.remember_buttons(long)
+        return render.messages(reply, store_long=self.button_store is not None)
+
     async def _post(self, target: DiscordTarget, reply: Reply, final: bool, *, webhook: bool) -> str | None:
-        msgs = render.messages(reply)
+        msgs = await self._render(reply)
         if webhook and _private(reply) and final:
             if target.kind == "i":
                 await self._webhook("DELETE", target, ORIGINAL)
@@ -96,7 +108,7 @@ class DiscordOutbound:
 
     async def update(self, conversation: Conversation, ref: str, reply: Reply, *, final: bool = True) -> None:
         target = DiscordTarget.of(conversation)
-        msgs = render.messages(reply)
+        msgs = await self._render(reply)
         on_webhook = ref.startswith("w:")
         if on_webhook and not target.webhook_usable():
             # the token expired while the answer was being written: the rest goes to the channel

@@ -5,10 +5,13 @@ into several messages, and over `ATTACH_OVER` characters attached as a Markdown 
 payload carries `allowed_mentions: {"parse": []}` so nothing written by a model pings anyone, and
 `@everyone`/`@here` also get a zero-width joiner so they do not read as pings when quoted elsewhere.
 A button's `custom_id` is `<action>:<value>`: a click is routed from the id alone, so buttons keep
-working after a restart without registering views.
+working after a restart without registering views. Longer than Discord's 100 characters (an MCP confirm
+with its arguments), it is `~<key>`, and the command line is stored under that key (`long_buttons`;
+the outbound stores them before posting, the gateway looks them up on a click).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -44,9 +47,28 @@ class Message:
     files: list[tuple[str, bytes]] = field(default_factory=list)
 
 
-def custom_id(action: str, value: str) -> str | None:
+STORED = "~"  # prefix of a custom_id whose command line is stored under the rest of it
+
+
+def custom_id(action: str, value: str, *, store_long: bool = True) -> str | None:
     cid = f"{action}:{value}"
-    return cid if len(cid) <= CUSTOM_ID_CHARS else None
+    if len(cid) <= CUSTOM_ID_CHARS:
+        return cid
+    return STORED + _key(action, value) if store_long else None
+
+
+def _key(action: str, value: str) -> str:
+    return hashlib.sha256(f"{action}:{value}".encode()).hexdigest()[:40]
+
+
+def long_buttons(reply: Reply) -> dict[str, str]:
+    """`{key: command line}` of the reply's buttons whose id is too long to carry the line itself."""
+    return {_key(b.action, b.value): parse_custom_id(f"{b.action}:{b.value}")
+            for b in reply.buttons if len(f"{b.action}:{b.value}") > CUSTOM_ID_CHARS}
+
+
+def stored_key(cid: str) -> str | None:
+    return cid[len(STORED):] if cid.startswith(STORED) else None
 
 
 def parse_custom_id(cid: str) -> str:
@@ -55,10 +77,10 @@ def parse_custom_id(cid: str) -> str:
     return f"/{action} {value}".strip()
 
 
-def components(reply: Reply) -> list[dict[str, Any]]:
+def components(reply: Reply, *, store_long: bool = True) -> list[dict[str, Any]]:
     buttons = []
     for b in reply.buttons:
-        cid = custom_id(b.action, b.value)
+        cid = custom_id(b.action, b.value, store_long=store_long)
         if cid is None:
             log.warning("button %r dropped: action and value exceed Discord's 100-character custom_id", b.label)
             continue
@@ -89,7 +111,7 @@ def content(reply: Reply) -> str:
     return f":warning: {text}" if reply.error and text else text
 
 
-def messages(reply: Reply, locale: str | None = None) -> list[Message]:
+def messages(reply: Reply, locale: str | None = None, *, store_long: bool = True) -> list[Message]:
     """The first message holds the embed, the buttons and the images; it is the one edited in place."""
     text = content(reply)
     files = [(img.filename, img.png) for img in reply.images]
@@ -101,7 +123,7 @@ def messages(reply: Reply, locale: str | None = None) -> list[Message]:
     first: dict[str, Any] = {"content": chunks[0], "allowed_mentions": NO_MENTIONS}
     embed = _embed(reply)
     first["embeds"] = [embed] if embed else []
-    first["components"] = components(reply)
+    first["components"] = components(reply, store_long=store_long)
     if files:
         first["attachments"] = [{"id": i, "filename": name} for i, (name, _) in enumerate(files)]
     elif not first["content"] and not first["embeds"]:
