@@ -103,6 +103,7 @@ async def open_bot(
         if llm is not None:
             stack.push_async_callback(llm.aclose)
             _expose_pool_metrics(llm, stack)
+            await _budgets_from_database(llm, store, stack)
 
         hub = None
         # the mcp SDK costs ~0.7 s to import: only when there is something to mount
@@ -150,6 +151,16 @@ async def open_bot(
         if github:
             github.on_stored(bot.ingest.notify)
         yield bot
+
+
+async def _budgets_from_database(llm: object, store: Store, stack: contextlib.AsyncExitStack) -> None:
+    """The day's spending so far (earlier runs, other worker processes) counts against the budgets."""
+    from pool.pool import LLMPool
+
+    if isinstance(llm, LLMPool) and llm.budgets.limits:
+        from bot.budget_sync import budgets_from_database
+
+        await stack.enter_async_context(budgets_from_database(llm, store))
 
 
 def _expose_pool_metrics(llm: object, stack: contextlib.AsyncExitStack) -> None:

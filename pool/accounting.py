@@ -3,7 +3,9 @@
 Budgets are reserved before a call and settled after it. Reservation is synchronous (no await between
 the check and the booking), so concurrent requests on the one event loop cannot all slip under the
 limit together; the estimate is an upper bound (prompt at 1 token per 2 characters, the full
-`max_tokens` answer), so settling the real usage only ever gives money back.
+`max_tokens` answer), so settling the real usage only ever gives money back. The counts live in
+memory; the bot merges in the day's spending recorded in its database (`merge_spent`) at start-up and
+every minute, so a restart or a second worker process does not start the day's budgets again.
 """
 from __future__ import annotations
 
@@ -91,6 +93,16 @@ class Budgets:
             self.reserved[key] = max(0.0, self.reserved.get(key, 0.0) - r.amount)
             if actual:
                 self.spent[key] = self.spent.get(key, 0.0) + actual
+
+    def merge_spent(self, day: str, recorded: dict[BudgetKey, float]) -> None:
+        """Spending recorded elsewhere for UTC `day` (the database: earlier runs, other processes): each
+        limited key keeps the larger of what this process counted and what was recorded."""
+        self._roll()
+        if day != self.day:
+            return
+        for key, amount in recorded.items():
+            if self.limit(key) is not None and amount > self.spent.get(key, 0.0):
+                self.spent[key] = amount
 
     def snapshot(self) -> list[tuple[str, float, float]]:
         """(scope:key, spent today, limit) for every budget that has spending."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -36,7 +37,7 @@ default = ["fake"]
 smart = ["fake-claude", "fake"]
 
 [budgets]
-user = {{ mallory = 0.0 }}
+user = {{ mallory = 0.0, carol = 5.0 }}
 """
 
 
@@ -152,3 +153,43 @@ async def test_the_pool_is_visible_at_metrics_while_the_bot_runs(pool_bot: Bot) 
     text = generate_latest(REGISTRY).decode()
     assert 'chatops_llm_in_flight{deployment="fake",kind="openai",model="gpt-4o-mini"} 0.0' in text
     assert 'chatops_llm_tokens_total{direction="out",kind="openai",model="gpt-4o-mini"}' in text
+
+
+async def _spent_earlier_today(bot: Bot, user: str, cost: float) -> None:
+    """An /ask of `user` that finished earlier today: in another process, or before a restart."""
+    from sqlalchemy import insert
+
+    from bot.storage.store import EXEC
+
+    now = time.time()
+    async with bot.store.engine.begin() as conn:
+        await conn.execute(insert(EXEC).values(
+            kind="ask", trigger="console", source="console", requester=user, conversation={"platform": "console", "channel": "t"},
+            text="/ask earlier", args={}, locale="en", priority=0, status=Status.COMPLETED, attempts=1, max_attempts=3,
+            available_at=now, provider="fake", model="gpt-4o-mini", tokens_in=10, tokens_out=10, cost=cost,
+            created_at=now - 5, finished_at=now,
+        ))
+
+
+async def test_the_days_spending_survives_a_restart_and_is_shared_by_worker_processes(
+    make_settings, db_url: str, fake_llm: FakeLLM, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from bot.budget_sync import sync_once
+
+    config = tmp_path / "llm.toml"
+    config.write_text(CONFIG.format(url=fake_llm.url, root=fake_llm.root))
+    settings = make_settings(
+        core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05},
+        llm={"enable_llm_pool": True, "llm_config_file": config, "llm_timeout": 2},
+    )
+    out = Recording()
+    async with open_bot(settings, outbounds=[ConsoleOutbound(tmp_path / "data", out=out)]) as first:
+        await _spent_earlier_today(first, "carol", 4.0)
+    async with open_bot(settings, outbounds=[ConsoleOutbound(tmp_path / "data", out=out)]) as bot:  # restarted
+        assert bot.services.llm.budgets.spent[("user", "carol")] == pytest.approx(4.0)
+        await _spent_earlier_today(bot, "carol", 1.0)  # another worker process spent the rest
+        await sync_once(bot.services.llm, bot.store)
+        assert bot.services.llm.budgets.spent[("user", "carol")] == pytest.approx(5.0)
+        [refused, answered] = [*(await run(bot, "/ask one more?", user="carol")), *(await run(bot, "/ask hi", user="dave"))]
+    assert refused["status"] == Status.FAILED and "user:carol" in out.getvalue()
+    assert answered["status"] == Status.COMPLETED

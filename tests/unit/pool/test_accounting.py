@@ -117,3 +117,16 @@ async def test_a_request_that_waited_out_a_retry_after_checks_its_budget_again(f
         assert pool.budgets.spent[("repo", "octo/w")] <= limit
     finally:
         await pool.aclose()
+
+
+def test_recorded_spending_merges_as_the_larger_count_for_limited_keys_of_the_same_day() -> None:
+    from pool.accounting import Budgets
+    from pool.health import utc_day
+
+    b = Budgets({"user": {"alice": 1.0, "bob": 1.0}})
+    b.settle(b.reserve([("user", "alice")], 0.5), 0.4)
+    b.merge_spent(utc_day(), {("user", "alice"): 0.3, ("user", "bob"): 0.7, ("user", "eve"): 9.0})
+    assert b.spent == {("user", "alice"): 0.4, ("user", "bob"): 0.7}  # eve has no budget line
+    b.merge_spent("1999-01-01", {("user", "alice"): 0.9})  # another day's figures change nothing
+    assert b.spent[("user", "alice")] == 0.4
+    assert b.blocking([("user", "bob")], 0.31) is not None

@@ -1,0 +1,77 @@
+"""The pool's daily budgets, kept across restarts and worker processes through the Execution table.
+
+The pool counts spending in memory (reservation must stay synchronous). Each execution records its
+cost, deployment, requester and conversation, so the day's spending per budget key can be summed from
+the database: merged into the pool at start-up and every `INTERVAL` seconds (each key keeps the larger
+of the two), a restart does not reset the day's budgets and two worker processes see each other's
+spending within a minute.
+"""
+from __future__ import annotations
+
+import asyncio
+import calendar
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.storage.store import EXEC, Store
+from commands.ask import budget_keys
+from commands.model import Conversation
+from pool.accounting import BudgetKey
+from pool.health import utc_day
+from pool.pool import LLMPool
+
+log = logging.getLogger("chatops.budgets")
+INTERVAL = 60.0
+
+
+async def recorded_spending(store: Store, day: str) -> dict[BudgetKey, float]:
+    """Cost of the executions finished on UTC `day`, per budget key (deployment, user, channel, repo)."""
+    start = calendar.timegm(time.strptime(day, "%Y-%m-%d"))
+    query = (
+        select(EXEC.c.provider, EXEC.c.requester, EXEC.c.conversation, EXEC.c.cost)
+        .where(EXEC.c.finished_at >= start, EXEC.c.finished_at < start + 86400, EXEC.c.cost > 0)
+    )
+    spent: dict[BudgetKey, float] = {}
+    async with store.engine.connect() as conn:
+        for provider, requester, conversation, cost in (await conn.execute(query)).all():
+            keys: dict[str, Any] = budget_keys(requester, Conversation.from_dict(conversation))
+            keys["deployment"] = provider
+            for scope, key in keys.items():
+                if key is not None:
+                    spent[(scope, key)] = spent.get((scope, key), 0.0) + float(cost)
+    return spent
+
+
+async def sync_once(pool: LLMPool, store: Store) -> None:
+    day = utc_day()
+    pool.budgets.merge_spent(day, await recorded_spending(store, day))
+
+
+@contextlib.asynccontextmanager
+async def budgets_from_database(pool: LLMPool, store: Store) -> AsyncIterator[None]:
+    """Merge the recorded spending now, then every minute while the bot runs (only if budgets are set)."""
+    if not pool.budgets.limits:
+        yield
+        return
+    await sync_once(pool, store)
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(INTERVAL)
+            try:
+                await sync_once(pool, store)
+            except Exception:  # the next round retries; the pool keeps its own counts meanwhile
+                log.exception("reading the day's LLM spending from the database failed")
+
+    task = asyncio.create_task(loop(), name="budget-sync")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
