@@ -189,9 +189,7 @@ class LLMPool:
             failed: set[str] = set()
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
-                state, est, keys = await self.admission.choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
-                reservation = self.admission.reserve(state, est, keys) if keys else None
-                timeout = await self._enter(state, reservation, deadline)
+                state, est, reservation, timeout = await self._attempt(names, failed, messages, meta, max_tokens, deadline, attempt, last)
                 started = time.perf_counter()
                 try:
                     result = await state.client.complete(messages, tools=tools, max_tokens=max_tokens, timeout=timeout)
@@ -215,9 +213,7 @@ class LLMPool:
             failed: set[str] = set()
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
-                state, est, keys = await self.admission.choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
-                reservation = self.admission.reserve(state, est, keys) if keys else None
-                timeout = await self._enter(state, reservation, deadline)
+                state, est, reservation, timeout = await self._attempt(names, failed, messages, meta, max_tokens, deadline, attempt, last)
                 started = time.perf_counter()
                 answered, result = False, None
                 events = state.client.stream(messages, tools=tools, max_tokens=max_tokens, timeout=timeout)
@@ -247,6 +243,16 @@ class LLMPool:
             raise last
         finally:
             self.slots.release()
+
+    async def _attempt(
+        self, names: tuple[str, ...], failed: set[str], messages: Sequence[Message], meta: CallMeta, max_tokens: int,
+        deadline: float, attempt: int, last: ProviderError | None,
+    ) -> tuple[DeploymentState, Estimate, Reservation | None, float]:
+        """Choose a candidate, book its budgets (no await between the check and the booking), take a
+        connection: (deployment, estimate, reservation, this attempt's timeout)."""
+        state, est, keys = await self.admission.choose(names, failed, messages, meta, max_tokens, deadline, attempt, last)
+        reservation = self.admission.reserve(state, est, keys) if keys else None
+        return state, est, reservation, await self._enter(state, reservation, deadline)
 
     async def _enter(self, state: DeploymentState, reservation: Reservation | None, deadline: float) -> float:
         """Take the deployment's semaphore; returns the attempt's timeout (its own, or what the deadline leaves)."""
