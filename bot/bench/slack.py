@@ -2,7 +2,7 @@
 
 Both apps are served by uvicorn on 127.0.0.1 in this process, with the same Bolt version, signing
 secret and Web API stand-in (Bolt's lazy auth.test). They are loaded in turn, `ROUNDS` times each
-(CHATOPS_BENCH_ROUNDS, default 3: a 2-core machine drifts by ±15 % between 10-second runs), and the
+(CHATOPS_BENCH_ROUNDS, default 5: a 2-core machine drifts by ±20 % between 10-second runs), and the
 round with the median efficiency is reported first; every round is listed. The load generator runs in a
 separate process (aiohttp, `CONCURRENCY` requests in flight for `SECONDS`, bounded by `n`), so the
 server's CPU is not shared with it. After the bot's run the Execution rows are counted: every command
@@ -26,7 +26,7 @@ from typing import Any
 
 CONCURRENCY = 50
 SECONDS = 10.0
-ROUNDS = int(os.environ.get("CHATOPS_BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("CHATOPS_BENCH_ROUNDS", "5"))
 SECRET = "bench-signing-secret"
 
 

@@ -209,3 +209,10 @@ async def test_ssl_check_goes_to_bolt_and_an_incomplete_form_gets_400_storing_no
     resp = await chat.slack_post(b"command=%2Fask&text=hi")  # no channel or user: not a slash command Slack sends
     assert resp.status_code == 400 and "channel_id, user_id" in resp.json()["error"]
     assert await chat.executions() == []
+
+
+async def test_a_body_larger_than_any_slack_payload_is_refused_with_413(chat: Chat) -> None:
+    body = form(text="x" * (1024 * 1024))
+    resp = await chat.slack_post(body)
+    assert resp.status_code == 413
+    assert await chat.executions() == []

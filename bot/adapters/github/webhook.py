@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from bot import metrics
+from bot.adapters.asgi import Disconnected, Receive, Scope, Send, TooLarge, headers_of, read_limited, send_json
 from bot.adapters.github.envelope import DecodeError, decode
 from bot.adapters.github.inbound import Ignored, InboundConfig, translate
 from bot.storage.batch import GroupCommit
@@ -33,40 +34,8 @@ def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, header)
 
 
-class TooLarge(Exception):
-    pass
-
-
-class Disconnected(Exception):
-    pass
-
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-async def read_limited(receive: Receive, declared: bytes | None, limit: int) -> bytes:
-    """The request body, refused as soon as it is known to exceed `limit` (declared or counted)."""
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Disconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:  # a lying or absent Content-Length is caught here
-            raise TooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
 _COUNTERS: dict[tuple[str, str], Any] = {}
 _encode = msgspec.json.Encoder().encode
-_JSON = (b"content-type", b"application/json")
 _WANTED = (b"x-github-event", b"x-github-delivery", b"x-hub-signature-256", b"content-length")
 
 
@@ -102,11 +71,8 @@ class WebhookReceiver:
         self.max_bytes, self.max_attempts, self.keep_bodies = max_bytes, max_attempts, keep_bodies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = {k: v for k, v in scope["headers"] if k in _WANTED}
-        status, body = await self.handle(headers, receive)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [_JSON, (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        status, body = await self.handle(headers_of(scope, _WANTED), receive)
+        await send_json(send, status, body)
 
     async def handle(self, headers: dict[bytes, bytes], receive: Receive) -> tuple[int, bytes]:
         event = headers.get(b"x-github-event", b"").decode("latin-1")
