@@ -11,6 +11,7 @@ async def test_bench_github_reports_figures_and_loses_nothing(monkeypatch: pytes
     monkeypatch.setenv("CHATOPS_BENCH_SECONDS", "0.5")
     monkeypatch.setenv("CHATOPS_BENCH_CONCURRENCY", "8")
     monkeypatch.setenv("CHATOPS_BENCH_BODIES", "0")
+    monkeypatch.setenv("CHATOPS_BENCH_ROUNDS", "1")
     result = (await bench(n=400, database_urls=None))["sqlite"]
     hook = result["webhook"]
     assert hook["requests"] > 0 and hook["statuses"] == {202: hook["requests"]}
