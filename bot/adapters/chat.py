@@ -12,8 +12,10 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from bot.adapters.asgi import Disconnected, TooLarge, headers_of, read_limited, replay, send_json
 from bot.adapters.base import Outbound
 from bot.settings import Settings
 
@@ -130,10 +132,6 @@ class SlackEvents:
         self._bolt, self._commands = AsyncSlackRequestHandler(app), commands
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        from starlette.requests import Request
-
-        from bot.adapters.asgi import Disconnected, TooLarge, headers_of, read_limited, replay, send_json
-
         headers = headers_of(scope, _SLACK_HEADERS)
         try:
             body = await read_limited(receive, headers.get(b"content-length"), SLACK_MAX_BODY)
