@@ -54,10 +54,8 @@ async def sync_once(pool: LLMPool, store: Store) -> None:
 
 @contextlib.asynccontextmanager
 async def budgets_from_database(pool: LLMPool, store: Store) -> AsyncIterator[None]:
-    """Merge the recorded spending now, then every minute while the bot runs (only if budgets are set)."""
-    if not pool.budgets.limits:
-        yield
-        return
+    """Merge the recorded spending now, then every minute while the bot runs (open_bot enters this only
+    when the pool has budgets)."""
     await sync_once(pool, store)
 
     async def loop() -> None:

@@ -1,7 +1,8 @@
 """Slack payloads → Events: slash commands, mentions, DMs and button clicks.
 
 Signed slash commands over HTTP take `SlashCommands` (same verifier, same answer, without Bolt's
-dispatch); everything else, and everything in Socket Mode, goes through Bolt. Bolt checks the v0 signature and its 5-minute window (401 otherwise), answers `url_verification`, and
+dispatch); everything else, and everything in Socket Mode, goes through Bolt. Bolt checks the v0
+signature and its 5-minute window (401 otherwise), answers `url_verification`, and
 with `process_before_response=True` sends the HTTP answer only after the listener returns: every
 listener stores the Execution first (`Ingest.submit`) and acknowledges after, so an acknowledged
 command is always on disk. Events API retries carry the same `event_id`, which is the idempotency key.
