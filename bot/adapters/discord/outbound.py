@@ -49,6 +49,7 @@ class DiscordOutbound:
         self.gateway: discord.Client | None = None  # set when this process also runs the gateway
         # where command lines of over-long buttons are kept (the bot's Store; set by open_bot)
         self.button_store: ButtonStore | None = None
+        self._remembered: set[str] = set()
 
     async def start(self) -> None:
         try:
@@ -78,9 +79,10 @@ class DiscordOutbound:
         return await self._post(target, reply, final, webhook=False)
 
     async def _render(self, reply: Reply) -> list[render.Message]:
-        long = render.long_buttons(reply)
-        if long and self.button_store is not None:
+        long = {k: v for k, v in render.long_buttons(reply).items() if k not in self._remembered}
+        if long and self.button_store is not None:  # a reply edited in place keeps its buttons: store once
             await self.button_store.remember_buttons(long)
+            self._remembered.update(long)
         return render.messages(reply, store_long=self.button_store is not None)
 
     async def _post(self, target: DiscordTarget, reply: Reply, final: bool, *, webhook: bool) -> str | None:
