@@ -21,7 +21,7 @@ class Execution(SQLModel, table=True):
     __tablename__ = "execution"
     __table_args__ = (
         Index("ix_execution_claim", "status", "priority", "id"),
-        Index("ix_execution_created", "created_at"),
+        Index("ix_execution_created_status_latency", "created_at", "status", "latency_ms"),  # reports, budgets
     )
 
     id: int | None = Field(default=None, primary_key=True)

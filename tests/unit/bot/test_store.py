@@ -28,6 +28,21 @@ async def test_migrations_reach_head_and_are_idempotent(db_url: str) -> None:
     await store.engine.dispose()
 
 
+async def test_execution_indexes_at_head_are_the_models(db_url: str) -> None:
+    """Migrations and models name the same indexes (the redundant created_at one is gone: 0009)."""
+    from sqlalchemy import inspect
+
+    from bot.storage.models import Execution
+
+    store = await open_store(db_url)
+    async with store.engine.connect() as conn:
+        found = await conn.run_sync(lambda c: {ix["name"] for ix in inspect(c).get_indexes("execution")})
+    declared = {ix.name for ix in Execution.__table__.indexes}  # type: ignore[attr-defined]
+    assert "ix_execution_created" not in found
+    assert declared <= found and "ix_execution_created_status_latency" in found
+    await store.engine.dispose()
+
+
 async def test_concurrent_claimers_never_take_the_same_row(db_url: str) -> None:
     store = await open_store(db_url)
     ids = await store.enqueue_many([new(i) for i in range(60)])
