@@ -36,6 +36,11 @@ from commands.registry import SCHEDULED
 if TYPE_CHECKING:
     from bot.app import Bot
 
+# Kept well past their use: GitHub offers redelivery of the last few days only, and a button whose line
+# is gone answers "run the command again".
+DELIVERY_DAYS = 30
+BUTTON_DAYS = 90
+
 log = logging.getLogger("chatops.scheduler")
 
 LOCK_KEY = 0x63686564  # advisory lock id of the scheduler leader ("ched")
@@ -162,7 +167,10 @@ class Scheduler:
     async def purge(self) -> None:
         assert self.bot.services.reports is not None
         removed = await self.bot.services.reports.purge()
-        log.info("retention: removed %d health sample rows", removed)
+        now = self.clock()
+        buttons = await self.bot.store.purge_buttons(now - BUTTON_DAYS * 86400)
+        deliveries = await self.bot.github.store.purge_deliveries(now - DELIVERY_DAYS * 86400) if self.bot.github else 0
+        log.info("retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids", removed, buttons, deliveries)
 
     async def enqueue_report(self, job: str, slot: str, window: str) -> int:
         """One Execution per target for `slot`; returns how many were new (0 when the slot already ran)."""

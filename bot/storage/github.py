@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -110,6 +110,12 @@ class GitHubStore:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(GHD).where(GHD.c.delivery_id == delivery_id))).mappings().first()
             return dict(row) if row else None
+
+    async def purge_deliveries(self, older_than: float) -> int:
+        """Forget delivery ids received before `older_than` (their executions stay). GitHub redelivers only
+        recent deliveries, so an old id can no longer come back to be deduplicated."""
+        async with self.engine.begin() as conn:
+            return int((await conn.execute(delete(GHD).where(GHD.c.received_at < older_than))).rowcount or 0)
 
     # -- review state (implements commands.github.service.ReviewState) ----------------------------------
     async def get_review(self, repo: str, number: int) -> dict[str, Any] | None:

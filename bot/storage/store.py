@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -323,12 +323,20 @@ class Store:
     # -- long button payloads -----------------------------------------------------------------------
     async def remember_buttons(self, lines: dict[str, str]) -> None:
         """Store `{key: command line}` for buttons whose id would be too long; keys already stored stay."""
+        now = time.time()
         with contextlib.suppress(IntegrityError):  # another process stored the same key (same line) first
             async with self._tx() as conn:
                 known = set((await conn.execute(select(BUTTONS.c.key).where(BUTTONS.c.key.in_(list(lines))))).scalars())
-                fresh = [{"key": k, "line": v, "created_at": time.time()} for k, v in lines.items() if k not in known]
+                fresh = [{"key": k, "line": v, "created_at": now} for k, v in lines.items() if k not in known]
                 if fresh:
                     await conn.execute(insert(BUTTONS), fresh)
+                if known:  # posted again: its retention counts from now (`purge_buttons`)
+                    await conn.execute(update(BUTTONS).where(BUTTONS.c.key.in_(list(known))).values(created_at=now))
+
+    async def purge_buttons(self, older_than: float) -> int:
+        """Forget button lines last posted before `older_than`; a click on one then asks to run the command again."""
+        async with self._tx() as conn:
+            return int((await conn.execute(delete(BUTTONS).where(BUTTONS.c.created_at < older_than))).rowcount or 0)
 
     async def button_line(self, key: str) -> str | None:
         async with self.engine.connect() as conn:

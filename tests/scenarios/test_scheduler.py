@@ -105,3 +105,51 @@ async def test_the_health_job_runs_on_apscheduler_in_the_loop(make_settings, db_
             n = (await conn.execute(select(func.count(func.distinct(SAMPLE.c.ts))))).scalar()
         assert n >= 3
         assert hour_slot(0, ZoneInfo("Asia/Tokyo")) == "1970-01-01T09"
+
+
+async def test_retention_forgets_old_delivery_ids_and_button_lines_only(make_settings, db_url, console) -> None:
+    import time
+
+    from bot.scheduler import BUTTON_DAYS, DELIVERY_DAYS
+    from bot.storage.github import DUPLICATE, STORED, IncomingDelivery
+
+    settings = make_settings(core={"database_url": db_url}, github={"github_webhook_secret": "s3cret"})
+    now = time.time()
+    clock = ManualClock(now)
+    async with open_bot(settings, outbounds=[console]) as bot:
+        assert bot.github is not None
+        gh = bot.github.store
+        assert await gh.store_deliveries([IncomingDelivery("d-1", "ping", None, "o/r", "")]) == [STORED]
+        await bot.store.remember_buttons({"~k1": "/mcp confirm x"})
+        s = Scheduler(bot, clock=clock)
+
+        clock.now = now + (DELIVERY_DAYS - 1) * 86400  # still inside both windows
+        await s.purge()
+        assert await gh.store_deliveries([IncomingDelivery("d-1", "ping", None, "o/r", "")]) == [DUPLICATE]
+        assert await bot.store.button_line("~k1") == "/mcp confirm x"
+
+        clock.now = now + (DELIVERY_DAYS + 1) * 86400  # the delivery id has aged out, the button not yet
+        await s.purge()
+        assert await gh.delivery("d-1") is None
+        assert await bot.store.button_line("~k1") == "/mcp confirm x"
+
+        clock.now = now + (BUTTON_DAYS + 1) * 86400
+        await s.purge()
+        assert await bot.store.button_line("~k1") is None
+        await s.stop()
+
+
+async def test_a_button_posted_again_counts_its_retention_from_then(make_settings, db_url, console) -> None:
+    from bot.storage.store import BUTTONS
+
+    async def stored_at(bot) -> float:
+        async with bot.store.engine.connect() as conn:
+            return (await conn.execute(select(BUTTONS.c.created_at).where(BUTTONS.c.key == "~k2"))).scalar_one()
+
+    async with open_bot(make_settings(core={"database_url": db_url}), outbounds=[console]) as bot:
+        await bot.store.remember_buttons({"~k2": "/mcp confirm y"})
+        first = await stored_at(bot)
+        await asyncio.sleep(0.02)
+        await bot.store.remember_buttons({"~k2": "/mcp confirm y"})
+        assert await stored_at(bot) > first
+        assert await bot.store.purge_buttons(first + 0.01) == 0  # the re-post keeps it
