@@ -16,7 +16,6 @@ from bot.bench.common import databases
 from bot.health import HealthMonitor
 from reports.settings import ReportsSettings
 from reports.service import ReportsService
-from reports.tables import SAMPLE
 
 DAY_TICKS = 17_280  # 24 h at 5 s
 

@@ -41,7 +41,7 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
             setup = time.perf_counter() - t0
             svc = ReportsService(ReportsSettings(_env_file=None), engine)  # type: ignore[call-arg]
             await svc.report("1h", "ja")  # warm: fonts, imports, first connection
-            totals, sql, charts = [], [], []
+            totals, sql = [], []
             pngs = 0
             for _ in range(RUNS):  # bounded: RUNS iterations
                 t = time.perf_counter()

@@ -7,7 +7,6 @@ import re
 import time
 from pathlib import Path
 
-import numpy as np
 from matplotlib import image as mpimg
 
 from bot.app import Bot
