@@ -53,6 +53,15 @@ def flatten(prefix: str, data: Mapping[str, Any], values: dict[str, float], text
                 values[name] = STATE_VALUES[v.lower()]
 
 
+MIN_CPU_WINDOW = 0.25  # seconds
+
+
+def _busy_total(t: Any) -> tuple[float, float]:
+    """(busy, total) CPU seconds of all CPUs, counted as psutil counts them (guest time is already in user)."""
+    total = sum(t) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
+    return total - t.idle - getattr(t, "iowait", 0.0), total
+
+
 class SystemProbe:
     """psutil readings of the machine and this process. Blocking: call it through `offload.blocking`.
 
@@ -64,10 +73,26 @@ class SystemProbe:
         self._disk = disk_path
         self._clock = clock
         self._net: tuple[float, int, int] | None = None
-        psutil.cpu_percent(None)
-        self._proc.cpu_percent(None)
+        # psutil.cpu_percent(None) keeps its previous reading per *thread*, and reads run on whichever
+        # executor thread is free: the probe keeps its own previous reading instead
+        self._cpu = _busy_total(psutil.cpu_times())
+        self._proc.cpu_percent(None)  # per Process object, not per thread
+        self._primed = time.monotonic()
+
+    def _system_cpu_percent(self) -> float:
+        busy, total = _busy_total(psutil.cpu_times())
+        (busy0, total0), self._cpu = self._cpu, (busy, total)
+        if total <= total0:
+            return 0.0
+        return round(min(100.0, max(0.0, 100.0 * (busy - busy0) / (total - total0))), 1)
 
     def read(self) -> dict[str, Any]:
+        # CPU % is a ratio of clock ticks (10 ms) since the previous call: read straight after the
+        # priming (`chatops say "/status"`) it would be 0 %, so the first window lasts at least this long
+        wait = MIN_CPU_WINDOW - (time.monotonic() - self._primed)
+        if wait > 0:
+            time.sleep(wait)
+        self._primed = time.monotonic()
         now = self._clock()
         mem = psutil.virtual_memory()
         load1, load5, _ = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
@@ -88,7 +113,7 @@ class SystemProbe:
             }
         return {
             "system": {
-                "cpu_percent": psutil.cpu_percent(None),
+                "cpu_percent": self._system_cpu_percent(),
                 "memory_percent": mem.percent,
                 "disk_percent": psutil.disk_usage(self._disk).percent,
                 "load1": load1,

@@ -94,3 +94,31 @@ async def test_reports_tables_match_the_migrated_schema(sqlite_url: str) -> None
     for table in metadata.tables.values():
         assert {c.name for c in table.columns} == found[table.name], table.name
     assert {"scheduler_slot", "scheduler_lease"} <= set(found)
+
+
+def test_system_probe_read_at_once_still_measures_cpu() -> None:
+    """Readings on other threads than the priming one, the first straight after start-up (`chatops say
+    "/status"`), show the CPU spent, not 0 % (psutil 7 keeps cpu_percent's previous reading per thread)."""
+    import threading
+
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    try:
+        probe = SystemProbe()
+        readings: list[dict] = []
+        for _ in range(2):  # as the health job reads: on a thread of an executor, not the one that primed
+            reader = threading.Thread(target=lambda: readings.append(probe.read()))
+            reader.start()
+            reader.join()
+    finally:
+        stop.set()
+        worker.join()
+    for reading in readings:
+        assert reading["process"]["cpu_percent"] > 10
+        assert 10 < reading["system"]["cpu_percent"] <= 100
