@@ -2,15 +2,16 @@
 review state of each PR (last reviewed head SHA, findings already raised)."""
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.models import GitHubDelivery, GitHubReview
 from bot.storage.rows import EXEC_COLS, InsertSQL, exec_row
@@ -41,6 +42,13 @@ class GitHubStore:
         self.engine = engine
         self._writer = writer_for(engine)  # SQLite: the hot inserts' own connection and thread
         self._sql = InsertSQL(engine.dialect.paramstyle, engine.dialect.identifier_preparer.quote)
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        """An engine transaction; on SQLite it queues behind the writer's lock, as the Store's do, instead
+        of meeting SQLite's busy handler while a webhook batch commits."""
+        async with (self._writer.lock if self._writer else contextlib.nullcontext()), self.engine.begin() as conn:
+            yield conn
 
     async def store_deliveries(self, batch: Sequence[IncomingDelivery]) -> list[str]:
         """One transaction for the whole batch; per item STORED or DUPLICATE (already seen)."""
@@ -114,7 +122,7 @@ class GitHubStore:
     async def purge_deliveries(self, older_than: float) -> int:
         """Forget delivery ids received before `older_than` (their executions stay). GitHub redelivers only
         recent deliveries, so an old id can no longer come back to be deduplicated."""
-        async with self.engine.begin() as conn:
+        async with self._tx() as conn:
             return int((await conn.execute(delete(GHD).where(GHD.c.received_at < older_than))).rowcount or 0)
 
     # -- review state (implements commands.github.service.ReviewState) ----------------------------------
@@ -128,7 +136,7 @@ class GitHubStore:
         values = {"head_sha": head_sha, "findings": findings, "notes": notes, "updated_at": now}
         for _ in range(2):  # two first reviews of one PR racing: the loser's insert fails, its update wins
             try:
-                async with self.engine.begin() as conn:
+                async with self._tx() as conn:
                     res = await conn.execute(
                         update(GHR).where(GHR.c.repo == repo, GHR.c.number == number).values(rounds=GHR.c.rounds + 1, **values)
                     )

@@ -32,3 +32,21 @@ async def test_batch_dedupes_within_itself_and_against_the_table(db_url: str) ->
         assert (state["head_sha"], state["rounds"], len(state["findings"])) == ("sha2", 2, 2)
     finally:
         await engine.dispose()
+
+
+async def test_review_writes_queue_behind_the_sqlite_writer_instead_of_its_busy_handler(tmp_path) -> None:
+    import asyncio
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'gh.db'}")
+    try:
+        await upgrade(engine)
+        store = GitHubStore(engine)
+        assert store._writer is not None
+        async with store._writer.lock:  # a webhook batch is committing
+            pending = asyncio.create_task(store.save_review("o/r", 7, "sha", [], {}))
+            await asyncio.sleep(0.2)
+            assert not pending.done()
+        await asyncio.wait_for(pending, 10)
+        assert (await store.get_review("o/r", 7))["head_sha"] == "sha"
+    finally:
+        await engine.dispose()
