@@ -322,7 +322,8 @@ class Store:
 
     # -- long button payloads -----------------------------------------------------------------------
     async def remember_buttons(self, lines: dict[str, str]) -> None:
-        """Store `{key: command line}` for buttons whose id would be too long; keys already stored stay."""
+        """Store `{key: command line}` for buttons whose id would be too long; keys already stored stay, their
+        time refreshed."""
         now = time.time()
         with contextlib.suppress(IntegrityError):  # another process stored the same key (same line) first
             async with self._tx() as conn:
