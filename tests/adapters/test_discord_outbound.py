@@ -129,3 +129,44 @@ async def test_failures_go_only_to_the_asker(discord_out: tuple[FakeDiscord, Dis
     await out.post(interaction().conversation(), Reply.failure("the LLM provider failed"))
     [follow] = fake.of("POST", f"/webhooks/{APP_ID}/tok-123")
     assert follow.json["flags"] == 64 and "the LLM provider failed" in follow.json["content"]
+
+
+async def test_a_long_button_is_stored_once_a_day_while_it_is_posted(tmp_path) -> None:
+    """Edits in place store nothing new; a day later a re-post refreshes the row, so retention keeps it."""
+    from sqlalchemy import select
+
+    from bot.adapters.discord.outbound import REMEMBER_FOR
+    from bot.storage.engine import create_engine
+    from bot.storage.migrate import upgrade
+    from bot.storage.store import BUTTONS, Store
+    from tests.fakes.health import ManualClock
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'buttons.db'}")
+    await upgrade(engine)
+    store = Store(engine)
+
+    async def stored_at() -> list[float]:
+        async with engine.connect() as conn:
+            return list((await conn.execute(select(BUTTONS.c.created_at))).scalars())
+
+    clock = ManualClock(1000.0)
+    reply = Reply.text("Run it?", buttons=[Button("Confirm", "ask", "summarize " + "x" * 150, "danger")])
+    async with FakeDiscord() as fake:
+        point_at(fake.api_url, fake.gateway_url)
+        out = DiscordOutbound(TOKEN, clock=clock)
+        out.button_store = store
+        await out.start()
+        try:
+            await out.post(CHANNEL, reply)
+            [first] = await stored_at()
+            clock.advance(REMEMBER_FOR / 2)
+            await out.post(CHANNEL, reply)
+            assert await stored_at() == [first]  # within the day: not written again
+            clock.advance(REMEMBER_FOR)
+            await out.post(CHANNEL, reply)
+            [refreshed] = await stored_at()
+            assert refreshed > first
+        finally:
+            await out.aclose()
+            await store.aclose()
+            await engine.dispose()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import discord
@@ -33,6 +35,11 @@ def point_at(api_url: str, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+# A long button's line is stored again (its retention refreshed) at most this often while it is posted, so
+# the retention job (90 days) never forgets the line of a button still in use.
+REMEMBER_FOR = 86400.0
+
+
 class ButtonStore(Protocol):
     async def remember_buttons(self, lines: dict[str, str]) -> None: ...
 
@@ -42,14 +49,15 @@ class DiscordOutbound:
     # message edits share a per-channel bucket of about 5 per 5 seconds
     min_edit_interval = 1.0
 
-    def __init__(self, token: str, http: HTTPClient | None = None) -> None:
+    def __init__(self, token: str, http: HTTPClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self._token = token
         self.http = http or HTTPClient(asyncio.get_running_loop())
         self._ready = False
         self.gateway: discord.Client | None = None  # set when this process also runs the gateway
         # where command lines of over-long buttons are kept (the bot's Store; set by open_bot)
         self.button_store: ButtonStore | None = None
-        self._remembered: set[str] = set()
+        self._remembered: dict[str, float] = {}  # key → when this process last stored it
+        self._clock = clock
 
     async def start(self) -> None:
         try:
@@ -79,10 +87,11 @@ class DiscordOutbound:
         return await self._post(target, reply, final, webhook=False)
 
     async def _render(self, reply: Reply) -> list[render.Message]:
-        long = {k: v for k, v in render.long_buttons(reply).items() if k not in self._remembered}
-        if long and self.button_store is not None:  # a reply edited in place keeps its buttons: store once
+        now = self._clock()
+        long = {k: v for k, v in render.long_buttons(reply).items() if now - self._remembered.get(k, -REMEMBER_FOR) >= REMEMBER_FOR}
+        if long and self.button_store is not None:  # a reply edited in place keeps its buttons: store once a day
             await self.button_store.remember_buttons(long)
-            self._remembered.update(long)
+            self._remembered.update(dict.fromkeys(long, now))
         return render.messages(reply, store_long=self.button_store is not None)
 
     async def _post(self, target: DiscordTarget, reply: Reply, final: bool, *, webhook: bool) -> str | None:
