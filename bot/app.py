@@ -1,7 +1,10 @@
-"""Process assembly: one place wires storage, commands, the LLM client and the adapters.
+"""Process assembly: `open_bot(settings)` enters every component in order on one exit stack and unwinds
+them in reverse, so every CLI mode (run, web, worker, console, say, bench) builds the same object.
 
-`open_bot(settings)` enters every component in order on one exit stack and unwinds them in reverse,
-so every CLI mode (run, web, worker, console, say, bench) builds the same object.
+The order is the dependency order, top to bottom: storage → the command table and the intake → the LLM
+→ the GitHub client and the MCP hub → reports → the platforms (bot/adapters/platforms.py, each given the
+spine) → the handlers' services. `receive` opens what takes requests in (HTTP routes, gateways,
+sockets): `run` and `web`. Outbounds given by the caller come first (a console printing into a test).
 """
 from __future__ import annotations
 
@@ -10,16 +13,23 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import BaseRoute
 
 from bot.adapters.base import Outbound, Outbounds
-from bot.ingest import Ingest
+from bot.adapters.github.component import handler_services, open_client
+from bot.adapters.platform import Opened
+from bot.adapters.platforms import PLATFORMS
+from bot.doorbell import Doorbell
+from bot.intake import Intake
+from bot.llm_wiring import open_llm
 from bot.settings import Settings
+from bot.spine import Spine
 from bot.status import BotStatus
 from bot.storage.engine import create_engine, masked_url
 from bot.storage.migrate import upgrade
@@ -27,12 +37,9 @@ from bot.storage.store import Claim, Store
 from bot.worker import Worker
 from commands import Registry, default_commands
 from commands.context import Services
-from pool.factory import NOT_CONFIGURED_HINT, build_chat_client
+from pool.factory import NOT_CONFIGURED_HINT
 from reports.rules import RuleError
 from reports.service import ReportsService
-
-if TYPE_CHECKING:
-    from bot.adapters.github.runtime import GitHubRuntime
 
 log = logging.getLogger("chatops")
 
@@ -41,32 +48,43 @@ class StartupError(Exception):
     """A fault that stops start-up; its text is the one line the operator sees (exit code 2)."""
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Bot:
     settings: Settings
-    store: Store
-    registry: Registry
+    spine: Spine
     services: Services
     outbounds: Outbounds
-    ingest: Ingest
-    instance: str
-    github: GitHubRuntime | None = None
+    opened: Mapping[str, Opened] = field(default_factory=dict)  # what each platform opened, by name
+
+    @property
+    def store(self) -> Store:
+        return self.spine.store
+
+    @property
+    def registry(self) -> Registry:
+        return self.spine.registry
+
+    @property
+    def intake(self) -> Intake:
+        return self.spine.intake
+
+    @property
+    def instance(self) -> str:
+        return self.spine.instance
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The HTTP routes the platforms serve (`receive` only): Slack's events endpoint, GitHub's webhook."""
+        return [route for opened in self.opened.values() for route in opened.routes]
 
     def worker(self, *, shared: bool = True, pinned: str | None = None, concurrency: int | None = None) -> Worker:
         core = self.settings.core
-        worker = Worker(
-            self.store,
-            self.registry,
-            self.services,
-            self.outbounds,
-            Claim(owner=self.instance, shared=shared, pinned=pinned),
-            concurrency=concurrency or core.worker_concurrency,
-            lease_seconds=core.lease_seconds,
-            poll_interval=core.poll_interval,
-            retry_delay=core.retry_delay,
+        return Worker(
+            self.store, self.registry, self.services, self.outbounds,
+            Claim(owner=self.instance, shared=shared, pinned=pinned), self.intake.doorbell,
+            concurrency=concurrency or core.worker_concurrency, lease_seconds=core.lease_seconds,
+            poll_interval=core.poll_interval, retry_delay=core.retry_delay,
         )
-        self.ingest.on_enqueued(worker.wake)
-        return worker
 
 
 def new_instance_id() -> str:
@@ -87,95 +105,70 @@ async def prepare_database(engine: AsyncEngine, url: str, *, migrate: bool = Tru
 
 @contextlib.asynccontextmanager
 async def open_bot(
-    settings: Settings, *, outbounds: Sequence[Outbound] = (), migrate: bool = True
+    settings: Settings, *, outbounds: Sequence[Outbound] = (), receive: bool = False, migrate: bool = True,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> AsyncIterator[Bot]:
     async with contextlib.AsyncExitStack() as stack:
-        engine = create_engine(settings.core.database_url)
+        core = settings.core
+        engine = create_engine(core.database_url)
         stack.push_async_callback(engine.dispose)
-        await prepare_database(engine, settings.core.database_url, migrate=migrate)
+        await prepare_database(engine, core.database_url, migrate=migrate)
         store = Store(engine)
         stack.push_async_callback(store.aclose)
-        for outbound in outbounds:  # Discord keeps the command lines of over-long buttons in the database
-            if hasattr(outbound, "button_store"):
-                outbound.button_store = store
-
-        llm = build_chat_client(settings.llm)
-        if llm is not None:
-            stack.push_async_callback(llm.aclose)
-            _expose_pool_metrics(llm, stack)
-            await _budgets_from_database(llm, store, stack)
-
-        hub = None
-        # the mcp SDK costs ~0.7 s to import: only when there is something to mount
-        if settings.mcp.configured() or settings.github.enabled:
-            from providers.config import ConfigFileError
-            from providers.hub import Hub
-
-            hub = Hub(settings.mcp, github=settings.github if settings.github.enabled else None)
-            stack.push_async_callback(hub.aclose)
-            try:
-                await hub.start()
-            except ConfigFileError as e:
-                raise StartupError(str(e)) from None
-
-        github = None
-        if settings.github.enabled or settings.github.github_webhook_secret is not None:
-            # githubkit is heavy to import: only when GitHub is configured
-            from bot.adapters.github.runtime import open_github
-
-            github = await stack.enter_async_context(open_github(settings, engine))
-
         registry = Registry(default_commands())
-        try:
-            reports = ReportsService(settings.reports, engine)
-        except RuleError as e:
-            raise StartupError(f"alert rules: {e}") from None
-        from bot.health_sources import register_health_sources
+        intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts)
 
-        if (pool_source := register_health_sources(reports, llm, hub)) is not None:
-            stack.push_async_callback(pool_source.aclose)
+        llm = await stack.enter_async_context(open_llm(settings.llm, store))
+        github = open_client(settings)
+        hub = await stack.enter_async_context(_open_hub(settings, github))
+        reports = _reports(settings, engine)
+        await stack.enter_async_context(_health_sources(reports, llm, hub))
+
+        spine = Spine(settings, store, registry, intake, new_instance_id(), github, options or {})
+        opened = {p.name: await stack.enter_async_context(p.open(spine, receive=receive)) for p in PLATFORMS}
+        router = Outbounds([*outbounds, *(o.outbound for o in opened.values() if o.outbound is not None)])
+
         services = Services(
             registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub,
-            github=github.services if github else None, reports=reports,
+            github=handler_services(settings, github, store, router) if github else None, reports=reports,
         )
-        bot = Bot(
-            settings=settings,
-            store=store,
-            registry=registry,
-            services=services,
-            outbounds=Outbounds([*outbounds, *(github.outbounds() if github else [])]),
-            ingest=Ingest(store, registry, max_attempts=settings.core.max_attempts),
-            instance=new_instance_id(),
-            github=github,
-        )
-        if github:
-            github.on_stored(bot.ingest.notify)
-        yield bot
+        yield Bot(settings, spine, services, router, opened)
 
 
-async def _budgets_from_database(llm: object, store: Store, stack: contextlib.AsyncExitStack) -> None:
-    """The day's spending so far (earlier runs, other worker processes) counts against the budgets."""
-    from pool.pool import LLMPool
+@contextlib.asynccontextmanager
+async def _open_hub(settings: Settings, github: Any) -> AsyncIterator[Any]:
+    """The MCP hub, only when something is mounted: the mcp SDK costs ~0.7 s to import."""
+    if not (settings.mcp.configured() or github is not None):
+        yield None
+        return
+    from providers.config import ConfigFileError
+    from providers.hub import Hub
 
-    if isinstance(llm, LLMPool) and llm.budgets.limits:
-        from bot.budget_sync import budgets_from_database
-
-        await stack.enter_async_context(budgets_from_database(llm, store))
-
-
-def _expose_pool_metrics(llm: object, stack: contextlib.AsyncExitStack) -> None:
-    """The LLM pool's gauges at GET /metrics, read at scrape time; unregistered when the bot closes."""
-    from pool.pool import LLMPool
-
-    if isinstance(llm, LLMPool):
-        from prometheus_client import REGISTRY
-
-        from pool.metrics import PoolCollector
-
-        collector = PoolCollector(llm.status)
+    hub = Hub(settings.mcp, github_client=github)
+    try:
         try:
-            REGISTRY.register(collector)
-        except ValueError:  # another bot in this process (tests) already exposes a pool
-            log.warning("LLM pool metrics already registered in this process; this pool is not exported")
-            return
-        stack.callback(REGISTRY.unregister, collector)
+            await hub.start()
+        except ConfigFileError as e:
+            raise StartupError(str(e)) from None
+        yield hub
+    finally:
+        await hub.aclose()
+
+
+def _reports(settings: Settings, engine: AsyncEngine) -> ReportsService:
+    try:
+        return ReportsService(settings.reports, engine)
+    except RuleError as e:
+        raise StartupError(f"alert rules: {e}") from None
+
+
+@contextlib.asynccontextmanager
+async def _health_sources(reports: ReportsService, llm: Any, hub: Any) -> AsyncIterator[None]:
+    from bot.health_sources import register_health_sources
+
+    source = register_health_sources(reports, llm, hub)
+    try:
+        yield
+    finally:
+        if source is not None:  # it may have a probe in flight: closed before the pool
+            await source.aclose()

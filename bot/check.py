@@ -4,8 +4,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-import httpx
-
+from bot.adapters.platforms import PLATFORMS
+from bot.adapters.probe import TIMEOUT, http_probe
 from bot.app import StartupError, prepare_database
 from bot.settings import Settings, describe
 from bot.storage.engine import create_engine
@@ -14,20 +14,6 @@ from pool.factory import load_config
 from pool.probe import models_request
 
 Probe = Callable[[], Awaitable[str]]
-TIMEOUT = 5.0
-
-
-async def _http_probe(url: str, headers: dict[str, str], method: str = "GET") -> str:
-    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-        try:
-            resp = await client.request(method, url, headers=headers)
-        except httpx.HTTPError as e:
-            raise RuntimeError(f"no answer from {url} ({type(e).__name__})") from None
-    if resp.status_code in (401, 403):
-        raise RuntimeError(f"{url} refused the credentials ({resp.status_code})")
-    if resp.status_code >= 400:
-        raise RuntimeError(f"{url} answered {resp.status_code}")
-    return f"answered {resp.status_code}"
 
 
 def probes(settings: Settings) -> dict[str, Probe]:
@@ -47,22 +33,9 @@ def probes(settings: Settings) -> dict[str, Probe]:
     found["database"] = database
     for dep in _deployments(settings):
         url, headers = models_request(dep)
-        found[f"llm {dep.name} ({dep.kind})"] = lambda url=url, headers=headers: _http_probe(url, headers)
-    if settings.slack.slack_bot_token:
-        token = settings.slack.slack_bot_token.get_secret_value()
-        found["slack"] = lambda: _http_probe(
-            f"{str(settings.slack.slack_api_url).rstrip('/')}/auth.test", {"Authorization": f"Bearer {token}"}, "POST"
-        )
-    if settings.discord.discord_token:
-        dtoken = settings.discord.discord_token.get_secret_value()
-        found["discord"] = lambda: _http_probe(
-            f"{str(settings.discord.discord_api_url).rstrip('/')}/users/@me", {"Authorization": f"Bot {dtoken}"}
-        )
-    if settings.github.github_token:
-        gtoken = settings.github.github_token.get_secret_value()
-        found["github"] = lambda: _http_probe(
-            f"{str(settings.github.github_api_url).rstrip('/')}/rate_limit", {"Authorization": f"Bearer {gtoken}"}
-        )
+        found[f"llm {dep.name} ({dep.kind})"] = lambda url=url, headers=headers: http_probe(url, headers)
+    for platform in PLATFORMS:
+        found.update(platform.probes(settings.sections()))
     if settings.mcp.configured():
         found["mcp"] = lambda: _mcp_probe(settings)
     return found
@@ -114,9 +87,7 @@ async def run_check(settings: Settings) -> int:
             print(f"  ok    {name}: {result}")
     for name, on in (
         ("llm", bool(_deployments(settings))),
-        ("slack", settings.slack.enabled),
-        ("discord", settings.discord.enabled),
-        ("github", settings.github.enabled),
+        *((p.name, p.configured(settings.sections())) for p in PLATFORMS if p.name != "console"),
     ):
         if not on:
             print(f"  -     {name}: not configured")

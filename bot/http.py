@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 
-def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] | None = None) -> Starlette:
+    """The bot's routes and, by default, the platforms' (`open_bot(..., receive=True)`)."""
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
 
@@ -41,6 +42,6 @@ def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] = ()) -> Starlett
         Route("/ready", ready),
         Route("/metrics", metrics),
         *status_routes(bot),
-        *extra_routes,
+        *(bot.routes if extra_routes is None else extra_routes),
     ]
     return Starlette(routes=routes)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import Bot
-from bot.ingest import Rejected
+from bot.intake import Rejected
 from bot.storage.models import Status
 from commands.model import Conversation, Event
 
@@ -34,7 +34,7 @@ def _user() -> str:
 
 async def say(bot: Bot, console: ConsoleOutbound, line: str, timeout: float) -> int:
     """Run one command and print its reply. Exit code 0 on success, 1 on any error or usage problem."""
-    result = await bot.ingest.submit(console_event(bot, line), affinity=bot.instance)
+    result = await bot.intake.submit(console_event(bot, line), affinity=bot.instance)
     if isinstance(result, Rejected):
         await console.post(Conversation("console", bot.instance), result.reply)
         return 1
@@ -88,7 +88,7 @@ async def repl(bot: Bot, console: ConsoleOutbound, stop: asyncio.Event, timeout:
 
 
 async def _one(bot: Bot, console: ConsoleOutbound, line: str, timeout: float) -> None:
-    result = await bot.ingest.submit(console_event(bot, line), affinity=bot.instance)
+    result = await bot.intake.submit(console_event(bot, line), affinity=bot.instance)
     if isinstance(result, Rejected):
         await console.post(Conversation("console", bot.instance), result.reply)
         return

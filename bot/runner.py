@@ -7,7 +7,6 @@ import logging
 import signal
 import sys
 
-from bot.adapters.chat import ChatAdapters
 from bot.adapters.console import ConsoleOutbound
 from bot.app import StartupError, open_bot
 from bot.heap import freeze_startup_heap
@@ -24,34 +23,32 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 def chat_platform_configured(settings: Settings) -> bool:
-    return settings.slack.enabled or settings.discord.enabled
+    from bot.adapters.platforms import PLATFORMS
+
+    sections = settings.sections()
+    return any(p.name != "console" and p.name != "github" and p.configured(sections) for p in PLATFORMS)
 
 
-async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, host: str, port: int) -> int:
+async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, host: str, port: int,
+                options: dict[str, dict[str, object]] | None = None) -> int:
     stop = asyncio.Event()
     _stop_on_signals(stop)
     # Every process can print: rows addressed to "console" (e.g. REPORT_CHANNEL=console) go to its stdout.
     stdout = ConsoleOutbound(settings.core.data_dir)
-    async with (
-        ChatAdapters(settings) as chat,
-        open_bot(settings, outbounds=[stdout, *chat.outbounds]) as bot,
-        contextlib.AsyncExitStack() as stack,
-    ):
+    # chat platforms receive in `run` and `web` (the modes with HTTP); every mode can deliver
+    async with open_bot(settings, outbounds=[stdout], receive=http, options=options) as bot, contextlib.AsyncExitStack() as stack:
         tasks: list[asyncio.Task[None]] = []
-        # chat platforms receive in `run` and `web` (the modes with HTTP); every mode can deliver
-        routes = await chat.start_inbound(bot, stack) if http else []
         if http:
             from bot.http import build_http_app
             from bot.server import HttpServer
 
-            routes = [*routes, *(bot.github.routes() if bot.github else ())]
             try:
                 server = await stack.enter_async_context(
-                    HttpServer(build_http_app(bot, routes), host, port, log_level=settings.core.log_level)
+                    HttpServer(build_http_app(bot), host, port, log_level=settings.core.log_level)
                 )
             except OSError as e:
                 raise StartupError(str(e)) from None
-            log.info("HTTP on http://%s:%s (health, ready, metrics%s)", host, server.port, ", github" if bot.github else "")
+            log.info("HTTP on http://%s:%s (health, ready, metrics, %d platform routes)", host, server.port, len(bot.routes))
             from bot.scheduler import run_scheduler
 
             await stack.enter_async_context(run_scheduler(bot))  # `run` and `web`; only the leader runs jobs

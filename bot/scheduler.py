@@ -29,9 +29,9 @@ from bot import metrics
 from bot.alerting import AlertNotifier, routes
 from bot.health import HealthMonitor
 from bot.routing import parse_targets
+from bot.intake import Rejected
 from bot.storage.scheduling import claim_slot, last_slot, release_lease, take_lease
-from bot.storage.store import NewExecution
-from commands.registry import SCHEDULED
+from commands.model import Event
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -169,34 +169,26 @@ class Scheduler:
         removed = await self.bot.services.reports.purge()
         now = self.clock()
         buttons = await self.bot.store.purge_buttons(now - BUTTON_DAYS * 86400)
-        deliveries = await self.bot.github.store.purge_deliveries(now - DELIVERY_DAYS * 86400) if self.bot.github else 0
+        deliveries = await self.bot.store.github.purge_deliveries(now - DELIVERY_DAYS * 86400)
         log.info("retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids", removed, buttons, deliveries)
 
     async def enqueue_report(self, job: str, slot: str, window: str) -> int:
         """One Execution per target for `slot`; returns how many were new (0 when the slot already ran)."""
-        core = self.settings.core
         new = 0
+        locale = self.settings.reports.report_locale
         for target in self.targets:
             key = f"{job}:{slot}:{target}"
-            before = await self._existing(key)
-            await self.bot.store.enqueue(NewExecution(
-                kind="report", trigger="schedule", source="scheduler", requester="scheduler",
-                conversation=target.as_dict(), text=f"/report {window}", args={"window": window},
-                locale=self.settings.reports.report_locale, priority=SCHEDULED, idempotency_key=key,
-                max_attempts=core.max_attempts,
-            ))
+            before = await self.bot.store.find_key(key)
+            event = Event(source="scheduler", user="scheduler", conversation=target, text=f"/report {window}",
+                          locale=locale, trigger="schedule")
+            result = await self.bot.intake.submit(event, idempotency_key=key)
+            if isinstance(result, Rejected):  # the command table changed under the scheduler: a defect, loudly
+                log.error("scheduled %s for %s refused at intake: %s", job, target, result.reply.plain_text())
+                continue
             new += before is None
         await claim_slot(self.bot.store.engine, job, slot, self.bot.instance, self.clock())
         metrics.REPORTS.labels("enqueued" if new else "duplicate").inc()
         return new
-
-    async def _existing(self, key: str) -> int | None:
-        from sqlalchemy import select
-
-        from bot.storage.store import EXEC
-
-        async with self.bot.store.engine.connect() as conn:
-            return (await conn.execute(select(EXEC.c.id).where(EXEC.c.idempotency_key == key))).scalar()
 
     async def catch_up(self) -> None:
         """Post the current hour's report if the process was down at the top of the hour."""

@@ -1,20 +1,20 @@
 """Settings: read once from the environment and `.env`, validated, immutable, passed down.
 
-Each package declares its own section beside its code (`pool/settings.py`, …); this module declares the
-sections `bot/` owns and composes them all into one `Settings`. A bad value stops start-up with one line
+Each package declares its own section beside its code (`pool/settings.py`, each platform's
+`bot/adapters/<platform>/settings.py`, …); this module declares the section `bot/` owns (`core`) and
+composes them all into one `Settings`. A bad value stops start-up with one line
 that names the setting (`ConfigError`).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.adapters.github.settings import GitHubBotSettings
 from pool.settings import LLMSettings
 from providers.settings import MCPSettings
 from reports.settings import ReportsSettings
@@ -80,110 +80,54 @@ class CoreSettings(BaseSettings):
         return v
 
 
-class SlackSettings(BaseSettings):
-    model_config = _CONFIG
-
-    slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-…)")
-    slack_signing_secret: SecretStr | None = Field(None, description="Signing secret for /slack/events")
-    slack_app_token: SecretStr | None = Field(None, description="App-level token (xapp-…) for Socket Mode")
-    slack_api_url: AnyHttpUrl = Field(AnyHttpUrl("https://slack.com/api/"), description="Slack Web API base URL")
-
-    @property
-    def enabled(self) -> bool:
-        return self.slack_bot_token is not None
-
-
-class DiscordSettings(BaseSettings):
-    model_config = _CONFIG
-
-    discord_token: SecretStr | None = Field(None, description="Bot token")
-    discord_api_url: AnyHttpUrl = Field(AnyHttpUrl("https://discord.com/api/v10"), description="Discord REST base URL")
-    discord_gateway_url: str | None = Field(None, description="Gateway WebSocket URL override (ws:// or wss://)")
-    discord_guild_ids: str | None = Field(
-        None, description="Comma-separated guild ids to sync slash commands to at once; empty syncs them globally"
-    )
-
-    @field_validator("discord_gateway_url", "discord_guild_ids", mode="before")
-    @classmethod
-    def _blank(cls, v: object) -> object:
-        return _blank_to_none(v)
-
-    @field_validator("discord_guild_ids")
-    @classmethod
-    def _ids(cls, v: str | None) -> str | None:
-        bad = [g for g in (v or "").split(",") if g.strip() and not g.strip().isdigit()]
-        if bad:
-            raise ValueError(f"guild ids are numbers, got {bad[0].strip()!r}")
-        return v
-
-    def guild_ids(self) -> list[int]:
-        return [int(g) for g in (self.discord_guild_ids or "").split(",") if g.strip()]
-
-    @property
-    def enabled(self) -> bool:
-        return self.discord_token is not None
-
-
-class GitHubSettings(BaseSettings):
-    model_config = _CONFIG
-
-    github_webhook_secret: SecretStr | None = Field(None, description="Secret that signs webhook deliveries")
-    github_token: SecretStr | None = Field(None, description="Token for the REST API (or use a GitHub App)")
-    github_app_id: str | None = Field(None, description="GitHub App id (with GITHUB_PRIVATE_KEY)")
-    github_private_key: SecretStr | None = Field(
-        None, description="GitHub App private key: a path to the .pem file or the PEM text itself"
-    )
-    github_allowed_repos: str | None = Field(None, description="Comma-separated owner/repo list; empty allows all")
-    github_api_url: AnyHttpUrl = Field(AnyHttpUrl("https://api.github.com/"), description="GitHub REST base URL")
-
-    @field_validator("github_app_id", "github_allowed_repos", mode="before")
-    @classmethod
-    def _blank(cls, v: object) -> object:
-        return _blank_to_none(v)
-
-    @field_validator("github_private_key")
-    @classmethod
-    def _readable_key(cls, v: SecretStr | None) -> SecretStr | None:
-        if v is None or not v.get_secret_value():
-            return None
-        text = v.get_secret_value()
-        if "-----BEGIN" in text:
-            return v
-        try:
-            return SecretStr(Path(text).expanduser().read_text())
-        except OSError as e:
-            raise ValueError(f"cannot read the key file {text!r}: {e.strerror}") from None
-
-    @property
-    def enabled(self) -> bool:
-        return self.github_token is not None or self.github_app_id is not None
-
-
-@dataclass(frozen=True, slots=True)
 class Settings:
-    core: CoreSettings
-    llm: LLMSettings
-    slack: SlackSettings
-    discord: DiscordSettings
-    github: GitHubSettings
-    mcp: MCPSettings
-    github_bot: GitHubBotSettings
-    reports: ReportsSettings
+    """Every section, by name: `core`, `llm`, `mcp`, `reports`, and the sections the platforms declare
+    (`slack`, `discord`, `github`, `github_bot`, …) reached the same way (`settings.slack`)."""
+
+    __slots__ = ("_sections",)
+
+    def __init__(self, sections: Mapping[str, BaseSettings]) -> None:
+        object.__setattr__(self, "_sections", dict(sections))
+
+    @property
+    def core(self) -> CoreSettings:
+        return self._sections["core"]  # type: ignore[return-value]  # built from _SECTIONS["core"]
+
+    @property
+    def llm(self) -> LLMSettings:
+        return self._sections["llm"]  # type: ignore[return-value]
+
+    @property
+    def mcp(self) -> MCPSettings:
+        return self._sections["mcp"]  # type: ignore[return-value]
+
+    @property
+    def reports(self) -> ReportsSettings:
+        return self._sections["reports"]  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise AttributeError(f"no settings section {name!r}; known: {', '.join(self._sections)}") from None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("settings are read once and never change")
 
     def sections(self) -> dict[str, BaseSettings]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return dict(self._sections)
 
 
-_SECTIONS: dict[str, type[BaseSettings]] = {
-    "core": CoreSettings,
-    "llm": LLMSettings,
-    "slack": SlackSettings,
-    "discord": DiscordSettings,
-    "github": GitHubSettings,
-    "mcp": MCPSettings,
-    "github_bot": GitHubBotSettings,
-    "reports": ReportsSettings,
-}
+def _sections() -> dict[str, type[BaseSettings]]:
+    from bot.adapters.platforms import PLATFORMS
+
+    found: dict[str, type[BaseSettings]] = {"core": CoreSettings, "llm": LLMSettings}
+    for platform in PLATFORMS:
+        found.update(platform.sections)
+    return {**found, "mcp": MCPSettings, "reports": ReportsSettings}
+
+
+_SECTIONS: dict[str, type[BaseSettings]] = _sections()
 
 
 def load_settings(env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> Settings:
@@ -194,7 +138,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env", **overrides:
             built[name] = cls(_env_file=env_file, **overrides.get(name, {}))  # type: ignore[call-arg]
         except ValidationError as e:
             raise ConfigError(_one_line(e)) from None
-    return Settings(**built)  # type: ignore[arg-type]
+    return Settings(built)
 
 
 def _one_line(e: ValidationError) -> str:

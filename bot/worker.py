@@ -16,6 +16,8 @@ from typing import Any
 
 from bot import metrics
 from bot.adapters.base import Outbound, Outbounds
+from bot.doorbell import Doorbell
+from bot.storage.claimed import ClaimedExecution
 from bot.storage.models import Status
 from bot.storage.store import Claim, Store
 from commands.context import Context, Services
@@ -76,6 +78,7 @@ class Worker:
         services: Services,
         outbounds: Outbounds,
         claim: Claim,
+        doorbell: Doorbell,
         *,
         concurrency: int = 8,
         lease_seconds: float = 30.0,
@@ -89,18 +92,21 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.poll_interval = poll_interval
         self._running: dict[int, asyncio.Task[None]] = {}
-        self._signal = asyncio.Event()
+        # the intake rings after storing work; a finished execution and stop ring it too (a free slot)
+        self.doorbell = doorbell
         self.finished = 0
-
-    def wake(self) -> None:
-        """Called after an in-process enqueue so the work starts without waiting for the next poll."""
-        self._signal.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(stop), name="worker-heartbeat")
+
+        async def ring_on_stop() -> None:
+            await stop.wait()
+            self.doorbell.ring()
+
+        stopper = asyncio.create_task(ring_on_stop(), name="worker-stop")
         try:
             while not stop.is_set():
-                self._signal.clear()
+                seen = self.doorbell.rings
                 free = self.concurrency - len(self._running)
                 claimed = 0
                 if free > 0:
@@ -114,13 +120,10 @@ class Worker:
                         self._start(row)
                 if free > 0 and claimed == free:
                     continue  # the queue may hold more; block only when it is drained or slots are full
-                waiter = asyncio.create_task(self._signal.wait())
-                stopper = asyncio.create_task(stop.wait())
-                await asyncio.wait({waiter, stopper}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-                stopper.cancel()
+                await self.doorbell.wait(seen, self.poll_interval)
         finally:
             heartbeat.cancel()
+            stopper.cancel()
             if self._running:
                 # Let running executions finish briefly; what remains is re-claimed after the lease.
                 await asyncio.wait(list(self._running.values()), timeout=5)
@@ -129,15 +132,15 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
-    def _start(self, row: dict[str, Any]) -> None:
-        task = asyncio.create_task(self._execute(row), name=f"execution-{row['id']}")
-        self._running[row["id"]] = task
+    def _start(self, row: ClaimedExecution) -> None:
+        task = asyncio.create_task(self._execute(row), name=f"execution-{row.id}")
+        self._running[row.id] = task
         metrics.RUNNING.set(len(self._running))
 
-        def done(_: asyncio.Task[None], eid: int = row["id"]) -> None:
+        def done(_: asyncio.Task[None], eid: int = row.id) -> None:
             self._running.pop(eid, None)
             metrics.RUNNING.set(len(self._running))
-            self._signal.set()
+            self.doorbell.ring()
 
         task.add_done_callback(done)
 
@@ -154,9 +157,9 @@ class Worker:
             except Exception:
                 log.exception("renewing leases failed")
 
-    async def _execute(self, row: dict[str, Any]) -> None:
+    async def _execute(self, row: ClaimedExecution) -> None:
         started = time.perf_counter()
-        eid, kind = row["id"], row["kind"]
+        eid, kind = row.id, row.kind
         status = Status.FAILED
         try:
             status = await self._run_and_deliver(row)
@@ -167,13 +170,13 @@ class Worker:
             metrics.EXECUTIONS.labels(kind, status).inc()
             metrics.EXECUTION_SECONDS.labels(kind).observe(time.perf_counter() - started)
 
-    async def _run_and_deliver(self, row: dict[str, Any]) -> Status:
-        eid = row["id"]
+    async def _run_and_deliver(self, row: ClaimedExecution) -> Status:
+        eid = row.id
         owner = self.claim.owner
-        conversation = Conversation.from_dict(row["conversation"])
-        known = await self.store.deliveries(eid) if row["attempts"] > 1 else {}
+        conversation = row.conversation
+        known = await self.store.deliveries(eid) if row.attempts > 1 else {}
         if f"{eid}:final" in known:  # delivered before a crash: only the bookkeeping is missing
-            final = Status.FAILED if row["error"] else Status.COMPLETED
+            final = Status.FAILED if row.error else Status.COMPLETED
             await self.store.finish(eid, owner, final, {}, None)
             return final
         try:
@@ -184,19 +187,19 @@ class Worker:
         live = LiveMessage(self.store, adapter, eid, conversation, known.get(f"{eid}:live"))
 
         t0 = time.perf_counter()
-        saved = row["reply"] is not None
+        saved = row.reply is not None
         if saved:  # an earlier attempt ran the handler; only the delivery is left
-            reply = Reply.from_json(row["reply"])
+            reply = Reply.from_json(row.reply)
             # `error` may hold the last delivery failure; the handler's outcome is the reply's flag
-            error = row["error"] if reply.error else None
+            error = row.error if reply.error else None
             fields: dict[str, Any] = {"error": error}
         else:
             outcome, ctx = await self._run_handler(row, live, conversation)
-            if outcome.retry and row["attempts"] < row["max_attempts"]:
+            if outcome.retry and not row.last_attempt:
                 # transient (GitHub 5xx, provider timeout) and nobody is waiting: nothing is posted yet
-                delay = min(600.0, self.retry_delay * 2 ** (row["attempts"] - 1) * random.uniform(0.8, 1.2))
+                delay = min(600.0, self.retry_delay * 2 ** (row.attempts - 1) * random.uniform(0.8, 1.2))
                 log.warning("execution %s (%s): %s; attempt %d of %d again in %.0fs",
-                            eid, row["kind"], outcome.error, row["attempts"] + 1, row["max_attempts"], delay)
+                            eid, row.kind, outcome.error, row.attempts + 1, row.max_attempts, delay)
                 await self.store.retry_later(eid, owner, outcome.error or "transient failure", delay=delay)
                 return Status.PENDING
             reply, error = outcome.reply, outcome.error
@@ -216,12 +219,12 @@ class Worker:
             # platform and channel only: a Discord thread string carries an interaction token
             reason = f"delivery to {conversation.platform}:{conversation.channel} failed: {type(e).__name__}: {e}"
             log.warning("execution %s: %s", eid, reason)
-            if row["attempts"] >= row["max_attempts"]:
+            if row.last_attempt:
                 await self.store.finish(eid, owner, Status.FAILED, {**fields, "error": reason}, None)
                 return Status.FAILED
             if not saved:
                 await self.store.save_reply(eid, owner, {**fields, "reply": reply.to_json()})
-            await self.store.retry_later(eid, owner, reason, delay=min(60.0, 2 ** row["attempts"] * random.uniform(0.5, 1.0)))
+            await self.store.retry_later(eid, owner, reason, delay=min(60.0, 2 ** row.attempts * random.uniform(0.5, 1.0)))
             return Status.PENDING
 
         final = Status.FAILED if error else Status.COMPLETED
@@ -230,19 +233,19 @@ class Worker:
             log.warning("execution %s: lease lost before finishing (another worker took it over)", eid)
         return final
 
-    async def _run_handler(self, row: dict[str, Any], live: LiveMessage, conversation: Conversation) -> tuple[Outcome, Context]:
+    async def _run_handler(self, row: ClaimedExecution, live: LiveMessage, conversation: Conversation) -> tuple[Outcome, Context]:
         ctx = Context(
-            execution_id=row["id"],
-            requester=row["requester"],
+            execution_id=row.id,
+            requester=row.requester,
             conversation=conversation,
-            locale=row["locale"],
-            trigger=row["trigger"],
+            locale=row.locale,
+            trigger=row.trigger,
             services=self.services,
             outbox=live,
         )
         try:
-            cmd = self.registry.get(row["kind"])
+            cmd = self.registry.get(row.kind)
         except UnknownCommand:
-            text = f"this bot has no handler for {row['kind']!r} any more"
+            text = f"this bot has no handler for {row.kind!r} any more"
             return Outcome(Reply.failure(text), text), ctx
-        return await run_handler(cmd, ctx, Args(dict(row["args"]))), ctx
+        return await run_handler(cmd, ctx, Args(row.args)), ctx

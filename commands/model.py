@@ -15,20 +15,28 @@ class Conversation:
     """Where a message came from and where the answer goes.
 
     `platform` picks the outbound adapter ("console", "slack", "discord", "github"); `channel` is the
-    platform's channel, DM or repository id; `thread` a thread/PR/issue inside it.
+    platform's channel, DM or repository id; `thread` a thread/PR/issue inside it. `locale` is the
+    language of the people in it ("en", "ja"): set by the platform when it says, else by the intake, and
+    read by everything that writes into the conversation later (replies, delivery notes). It is not part
+    of the conversation's identity.
     """
 
     platform: str
     channel: str = ""
     thread: str | None = None
+    locale: str | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         # on every inbound request: dataclasses.asdict deep-copies and is ~10x slower than this
-        return {"platform": self.platform, "channel": self.channel, "thread": self.thread}
+        data = {"platform": self.platform, "channel": self.channel, "thread": self.thread}
+        if self.locale is not None:
+            data["locale"] = self.locale
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conversation:
-        return cls(platform=data["platform"], channel=data.get("channel", ""), thread=data.get("thread"))
+        return cls(platform=data["platform"], channel=data.get("channel", ""), thread=data.get("thread"),
+                   locale=data.get("locale"))
 
     def __str__(self) -> str:
         tail = f"/{self.thread}" if self.thread else ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +81,19 @@ class Command:
     def parse(self, text: str) -> Args:
         return parse_args(self, text)
 
+    def check(self, values: Mapping[str, Any]) -> Args:
+        """Arguments handed over as a mapping (GitHub jobs, scheduled work), checked against the same table as
+        a typed line: an unknown or missing key fails here, at intake, not later in the worker."""
+        return check_args(self, values)
+
+
+def keyed(required: tuple[str, ...], optional: tuple[str, ...] = ()) -> tuple[Arg, ...]:
+    """The argument table of a hidden command fed a mapping (a GitHub job): the keys it takes, so that a
+    key renamed on one side fails at intake (`Command.check`) instead of in the worker."""
+    if isinstance(required, str) or isinstance(optional, str):
+        raise TypeError("keyed() takes tuples of names, e.g. optional=(\"installation\",)")
+    return (*(Arg(k, k) for k in required), *(Arg(k, k, required=False) for k in optional))
+
 
 _TOKEN = re.compile(r'"([^"]*)"|\'([^\']*)\'|(\S+)')
 
@@ -138,6 +151,27 @@ def parse_args(cmd: Command, text: str) -> Args:
         if arg.required:
             raise UsageError(f"missing <{arg.name}>", cmd.usage())
         values[arg.name] = arg.default
+    return Args(values)
+
+
+def check_args(cmd: Command, given: Mapping[str, Any]) -> Args:
+    values: dict[str, Any] = {o.name: (False if o.flag else o.default) for o in cmd.options}
+    known = {a.name for a in cmd.args} | set(values)
+    unknown = sorted(k for k in given if k not in known)
+    if unknown:
+        raise UsageError(f"unknown argument {unknown[0]!r}", cmd.usage())
+    for arg in cmd.args:
+        value = given.get(arg.name)
+        if value is None:
+            if arg.required:
+                raise UsageError(f"missing <{arg.name}>", cmd.usage())
+            values[arg.name] = arg.default
+        elif arg.choices and value not in arg.choices:
+            raise UsageError(f"{arg.name} must be one of: {', '.join(arg.choices)}", cmd.usage())
+        else:
+            values[arg.name] = value
+    for name in values.keys() & given.keys() - {a.name for a in cmd.args}:
+        values[name] = given[name]
     return Args(values)
 
 

@@ -33,7 +33,7 @@ from providers.settings import MCPSettings
 from providers.shopify import build_shopify
 
 if TYPE_CHECKING:
-    from providers.github.client import GitHubAuthSettings
+    from providers.github.client import GitHubAuthSettings, GitHubClient
 
 log = logging.getLogger("chatops.mcp")
 
@@ -77,12 +77,14 @@ class Hub:
         config: McpConfig | None = None,
         health_interval: float | None = 30.0,
         github: GitHubAuthSettings | None = None,
+        github_client: GitHubClient | None = None,
     ) -> None:
         self.settings = settings
         self._health = health_interval
         self._factories = list(BUILTIN_FACTORIES if factories is None else factories)
-        if github is not None:  # the GitHub credentials come from the bot's GitHub settings
-            self._factories = [github_provider(github) if factory_name(f) == "github" else f for f in self._factories]
+        if github is not None or github_client is not None:  # the bot's GitHub client, or its credentials
+            self._factories = [github_provider(github, github_client) if factory_name(f) == "github" else f
+                               for f in self._factories]
         self._config = config
         self._mounts: dict[str, Mount] = {}
         self._builtins: dict[str, Builtin] = {}

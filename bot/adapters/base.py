@@ -30,7 +30,9 @@ class Outbounds:
     """Platform name → adapter. Built once at start-up; an unknown platform names the known ones."""
 
     def __init__(self, adapters: list[Outbound]) -> None:
-        self._by_platform = {a.platform: a for a in adapters}
+        self._by_platform: dict[str, Outbound] = {}
+        for a in adapters:  # the first one of a platform wins (an override given by the caller comes first)
+            self._by_platform.setdefault(a.platform, a)
 
     def __contains__(self, platform: str) -> bool:
         return platform in self._by_platform
@@ -46,3 +48,7 @@ class Outbounds:
 
     def all(self) -> list[Outbound]:
         return list(self._by_platform.values())
+
+    async def post(self, conversation: Conversation, reply: Reply, *, final: bool = True) -> str | None:
+        """Post through the adapter owning the conversation (a handler posting somewhere else, e.g. a PR)."""
+        return await self.for_conversation(conversation).post(conversation, reply, final=final)

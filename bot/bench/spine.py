@@ -45,7 +45,7 @@ async def _one_database(url: str, n: int, data_dir: Path) -> dict[str, Any]:
                 for _ in range(count):
                     if time.perf_counter() > deadline:
                         return
-                    await bot.ingest.submit(event)
+                    await bot.intake.submit(event)
 
             await asyncio.gather(*(produce(n // producers) for _ in range(producers)))
             submitted = (n // producers) * producers

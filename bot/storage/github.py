@@ -13,10 +13,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.models import GitHubDelivery, GitHubReview
-from bot.storage.rows import EXEC_COLS, InsertSQL, exec_row
+from bot.storage.models import EXEC, GitHubDelivery, GitHubReview
+from bot.storage.rows import EXEC_COLS, InsertSQL, NewExecution, exec_row
 from bot.storage.sqlite_writer import writer_for
-from bot.storage.store import EXEC, NewExecution
 
 GHD = GitHubDelivery.__table__  # type: ignore[attr-defined]
 GHR = GitHubReview.__table__  # type: ignore[attr-defined]

@@ -111,3 +111,6 @@ class ButtonPayload(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     line: str = Field(sa_column=Column(Text, nullable=False))
     created_at: float = 0.0
+
+
+EXEC = Execution.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time

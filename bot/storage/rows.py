@@ -6,20 +6,37 @@ ones SQLAlchemy would write: reading the rows back through the models gives the 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 
 from bot.storage.models import Status
-
-if TYPE_CHECKING:
-    from bot.storage.store import NewExecution
 
 EXEC_COLS = ("kind", "trigger", "source", "requester", "conversation", "text", "args", "locale", "priority", "status",
              "attempts", "max_attempts", "available_at", "affinity", "idempotency_key", "raw", "tokens_in", "tokens_out",
              "cost", "created_at")
 _dumps = msgspec.json.Encoder().encode
 _PENDING = Status.PENDING.value
+
+
+@dataclass(frozen=True, slots=True)
+class NewExecution:
+    """An Execution row to insert; built only by the intake (bot/intake.py)."""
+
+    kind: str
+    trigger: str
+    source: str
+    requester: str
+    conversation: dict[str, Any]
+    text: str = ""
+    args: dict[str, Any] | None = None
+    locale: str = "en"
+    priority: int = 0
+    affinity: str | None = None
+    idempotency_key: str | None = None
+    raw: dict[str, Any] | None = None
+    max_attempts: int = 3
 
 
 def json_text(value: Any) -> str | None:

@@ -20,31 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.batch import GroupCommit
+from bot.storage.claimed import ClaimedExecution
 from bot.storage.engine import backend_name
-from bot.storage.models import ButtonPayload, Delivery, Execution, Status
-from bot.storage.rows import EXEC_COLS, InsertSQL, exec_row
+from bot.storage.github import GitHubStore, IncomingDelivery
+from bot.storage.models import EXEC, ButtonPayload, Delivery, Status
+from bot.storage.rows import EXEC_COLS, InsertSQL, NewExecution, exec_row
 from bot.storage.sqlite_writer import writer_for
 
-EXEC = Execution.__table__  # type: ignore[attr-defined]
 DELIV = Delivery.__table__  # type: ignore[attr-defined]
 BUTTONS = ButtonPayload.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class NewExecution:
-    kind: str
-    trigger: str
-    source: str
-    requester: str
-    conversation: dict[str, Any]
-    text: str = ""
-    args: dict[str, Any] | None = None
-    locale: str = "en"
-    priority: int = 0
-    affinity: str | None = None
-    idempotency_key: str | None = None
-    raw: dict[str, Any] | None = None
-    max_attempts: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +63,9 @@ class Store:
         self._insert_sql = InsertSQL(engine.dialect.paramstyle, engine.dialect.identifier_preparer.quote)
         self._enqueues: GroupCommit[NewExecution, int] = GroupCommit(self._enqueue_batch)
         self._finishes: GroupCommit[_Finish, bool] = GroupCommit(self._finish_batch)
+        # GitHub deliveries and their executions, deduplicated on the delivery id, one transaction a batch
+        self.github = GitHubStore(engine)
+        self._deliveries: GroupCommit[IncomingDelivery, str] = GroupCommit(self.github.store_deliveries, max_batch=500)
 
     @property
     def enqueue_batches(self) -> int:
@@ -87,6 +74,7 @@ class Store:
 
     async def aclose(self) -> None:
         """Commit what the group-commit queues still hold, then stop their flushers."""
+        await self._deliveries.aclose()
         await self._enqueues.aclose()
         await self._finishes.aclose()
         if self._writer is not None:
@@ -105,6 +93,21 @@ class Store:
         With an idempotency key that is already stored, the existing id is returned.
         """
         return await self._enqueues.submit(new)
+
+    async def enqueue_delivery(self, delivery: IncomingDelivery) -> str:
+        """A webhook delivery with its executions (group-committed): STORED, or DUPLICATE when its id is known."""
+        return await self._deliveries.submit(delivery)
+
+    @property
+    def delivery_batches(self) -> int:
+        """Transactions the delivery group commit has made (tests and benchmarks)."""
+        return self._deliveries.flushes
+
+    async def find_key(self, idempotency_key: str) -> int | None:
+        """The execution stored under this idempotency key, if any."""
+        async with self.engine.connect() as conn:
+            found = await conn.execute(select(EXEC.c.id).where(EXEC.c.idempotency_key == idempotency_key))
+            return found.scalar()
 
     async def enqueue_many(self, items: Sequence[NewExecution]) -> list[int]:
         """Many executions in one transaction (benchmarks, bursts)."""
@@ -131,12 +134,13 @@ class Store:
             return [(await self._enqueue_batch([item]))[0] for item in items]
 
     async def _existing(self, idempotency_key: str) -> int:
-        async with self.engine.connect() as conn:
-            found = await conn.execute(select(EXEC.c.id).where(EXEC.c.idempotency_key == idempotency_key))
-            return int(found.scalar_one())
+        found = await self.find_key(idempotency_key)
+        if found is None:
+            raise LookupError(f"no execution under {idempotency_key!r}")
+        return found
 
     # -- claiming ---------------------------------------------------------------------------------
-    async def claim(self, claim: Claim, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
+    async def claim(self, claim: Claim, limit: int, lease_seconds: float) -> list[ClaimedExecution]:
         now = time.time()
         claimable = or_(
             and_(EXEC.c.status == Status.PENDING, EXEC.c.available_at <= now),
@@ -173,7 +177,7 @@ class Store:
         )
         async with self._tx() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
-        return sorted((dict(r) for r in rows), key=lambda r: (r["priority"], r["id"]))
+        return sorted((ClaimedExecution.from_row(r) for r in rows), key=lambda r: (r.priority, r.id))
 
     async def give_up_exhausted(self) -> None:
         """A row whose lease expired after its last attempt is failed, not retried forever."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from commands.context import Context
 from commands.github.safety import neutralize
 from commands.model import Reply, Section
-from commands.registry import GITHUB, Args, Command
+from commands.registry import GITHUB, Args, Command, keyed
 
 _HEADLINES = {
     "merged": "🔀 Merged into `{base}`: **{repo}#{number}** {title} (by {actor})",
@@ -41,5 +41,7 @@ class _Missing(dict):  # type: ignore[type-arg]
 
 COMMAND = Command(
     name="github-notify", help="Post a GitHub notification into chat (webhook).", handler=github_notify,
-    hidden=True, priority=GITHUB,
+    hidden=True,
+    args=keyed(required=("repo", "kind"), optional=("number", "title", "url", "actor", "base", "excerpt", "tag", "branch", "count",
+                "authors", "items", "more")), priority=GITHUB,
 )

@@ -9,7 +9,7 @@ from commands.github.review import github_errors, github_services
 from commands.github.safety import fence, neutralize
 from commands.messages import t as common_t
 from commands.model import Reply
-from commands.registry import GITHUB, Args, Command
+from commands.registry import GITHUB, Args, Command, keyed
 
 
 def marker(comment_id: object) -> str:
@@ -57,5 +57,6 @@ async def github_reply(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="github-reply", help="Answer an @mention in a GitHub thread (webhook).", handler=github_errors(github_reply),
-    hidden=True, priority=GITHUB,
+    hidden=True,
+    args=keyed(required=("repo", "number"), optional=("installation", "is_pr", "comment_id", "asker", "question")), priority=GITHUB,
 )

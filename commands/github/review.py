@@ -17,7 +17,7 @@ from commands.github.safety import fence
 from commands.github.service import GitHubServices
 from commands.messages import t as common_t
 from commands.model import Reply, Section
-from commands.registry import GITHUB, Args, Command, Handler
+from commands.registry import GITHUB, Args, Command, keyed, Handler
 from providers.github.errors import GitHubError
 
 MARKER = "<!-- chatops:review -->"
@@ -148,5 +148,6 @@ async def github_review(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="github-review", help="Review a pull request (GitHub webhook).", handler=github_errors(github_review),
-    hidden=True, priority=GITHUB,
+    hidden=True,
+    args=keyed(required=("repo", "number"), optional=("installation", "action", "head_sha", "before", "after")), priority=GITHUB,
 )

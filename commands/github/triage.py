@@ -13,7 +13,7 @@ from commands.github.review import github_errors, github_services
 from commands.github.safety import fence, neutralize
 from commands.messages import t as common_t
 from commands.model import Reply, Section
-from commands.registry import GITHUB, Args, Command
+from commands.registry import GITHUB, Args, Command, keyed
 
 MARKER = "<!-- chatops:triage -->"
 _WORD = re.compile(r"[a-z0-9]{3,}")
@@ -69,5 +69,6 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="github-triage", help="Triage a new issue (GitHub webhook).", handler=github_errors(github_triage),
-    hidden=True, priority=GITHUB,
+    hidden=True,
+    args=keyed(required=("repo", "number"), optional=("installation",)), priority=GITHUB,
 )

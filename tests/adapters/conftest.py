@@ -7,7 +7,6 @@ httpx's ASGI transport, the discord.py gateway client connected to the fake gate
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import json
 from collections.abc import AsyncIterator
@@ -18,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.adapters.chat import ChatAdapters
 from bot.app import Bot, open_bot
 from bot.http import build_http_app
 from pool.fake import FakeLLM
@@ -42,7 +40,6 @@ class Chat:
     http: httpx.AsyncClient
     slack: FakeSlack
     discord: FakeDiscord
-    adapters: ChatAdapters
 
     async def slack_post(self, body: bytes | str, *, content_type: str = "application/x-www-form-urlencoded",
                          headers: dict[str, str] | None = None) -> httpx.Response:
@@ -89,21 +86,15 @@ async def chat(make_settings: Any, db_url: str, fake_llm: FakeLLM) -> AsyncItera
                      "discord_gateway_url": discord_fake.gateway_url, "discord_guild_ids": "400000000000000004"},
         )
         stop = asyncio.Event()
-        async with (
-            ChatAdapters(settings, discord_options={"guild_ready_timeout": 0.01}) as adapters,
-            open_bot(settings, outbounds=adapters.outbounds) as bot,
-            contextlib.AsyncExitStack() as stack,
-        ):
-            routes = await adapters.start_inbound(bot, stack)
-            app = build_http_app(bot, routes)
+        async with open_bot(settings, receive=True, options={"discord": {"guild_ready_timeout": 0.01}}) as bot:
+            app = build_http_app(bot)
             worker = bot.worker()
             task = asyncio.create_task(worker.run(stop))
-            gateway = adapters.discord.gateway if adapters.discord else None
-            assert gateway is not None
+            gateway = bot.opened["discord"].inbound["gateway"]
             await chat_wait(gateway.is_ready)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot") as http:
                 try:
-                    yield Chat(bot, http, slack, discord_fake, adapters)
+                    yield Chat(bot, http, slack, discord_fake)
                 finally:
                     stop.set()
                     await task

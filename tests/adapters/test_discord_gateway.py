@@ -122,10 +122,11 @@ async def test_a_failed_delivery_never_logs_the_interaction_token(chat: Chat, ca
 
 async def test_a_button_too_long_for_a_custom_id_is_stored_and_its_click_runs_the_whole_line(chat: Chat) -> None:
     """An MCP confirm button carries its tool arguments: far over Discord's 100-character custom_id."""
-    assert chat.adapters.discord is not None
+    discord_out = chat.bot.opened["discord"].outbound
+    assert discord_out is not None
     value = "summarize " + "x" * 150
     reply = Reply.text("Run it?", buttons=[Button("Confirm", "ask", value, "danger")])
-    await chat.adapters.discord.post(Conversation("discord", "500000000000000005"), reply)
+    await discord_out.post(Conversation("discord", "500000000000000005"), reply)
     [posted] = chat.discord.of("POST", "/channels/500000000000000005/messages")
     [button] = posted.json["components"][0]["components"]
     assert button["custom_id"].startswith("~") and len(button["custom_id"]) <= 100

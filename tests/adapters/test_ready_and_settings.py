@@ -12,8 +12,8 @@ from tests.adapters.conftest import Chat
 async def test_ready_reports_slack_and_discord_and_notices_a_lost_gateway(chat: Chat) -> None:
     resp = await chat.http.get("/ready")
     assert resp.status_code == 200
-    assert resp.json()["checks"] == {"database": "ok", "slack": "ok", "discord": "ok"}
-    gateway = chat.adapters.discord.gateway if chat.adapters.discord else None
+    assert resp.json()["checks"] == {"database": "ok", "console": "ok", "slack": "ok", "discord": "ok"}
+    gateway = chat.bot.opened["discord"].inbound.get("gateway")
     assert gateway is not None
     await gateway.close()
     resp = await chat.http.get("/ready")

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 
-from bot.adapters.chat import slack_route
+from bot.adapters.slack.http import slack_route
 from bot.adapters.slack.inbound import build_bolt_app
 from bot.storage.models import Status
 from tests.adapters.conftest import Chat, fixture_bytes, fixture_json
@@ -47,7 +47,7 @@ async def test_signed_slash_command_is_stored_acked_and_answered_in_the_channel(
     assert ack["response_type"] == "ephemeral" and "/ask what changed in PR #42?" in ack["text"]
     [row] = await chat.executions()
     assert row["kind"] == "ask" and row["args"] == {"model": None, "question": "what changed in PR #42?"}
-    assert row["conversation"] == {"platform": "slack", "channel": "C00FAKECHAN", "thread": "@U00FAKEUSER"}
+    assert row["conversation"] == {"platform": "slack", "channel": "C00FAKECHAN", "thread": "@U00FAKEUSER", "locale": "en"}
     done = await chat.bot.store.wait_finished(row["id"], timeout=10)
     assert done["status"] == Status.COMPLETED
     # /ask streams: one message is posted, then edited in place until the whole answer shows
@@ -184,8 +184,9 @@ async def test_other_events_are_acknowledged_and_ignored(chat: Chat) -> None:
 async def test_the_slash_command_fast_path_answers_exactly_as_bolts_listener(chat: Chat, changes: dict[str, str]) -> None:
     """HTTP slash commands skip Bolt's dispatch (SlashCommands); Socket Mode still goes through Bolt's
     listener. Both must store the same row and send the same acknowledgement."""
-    assert chat.adapters.slack is not None
-    bolt_only = Starlette(routes=[slack_route(build_bolt_app(chat.adapters.slack.client, SIGNING_SECRET, chat.bot.ingest, chat.bot.registry))])
+    slack = chat.bot.opened["slack"].outbound
+    assert slack is not None
+    bolt_only = Starlette(routes=[slack_route(build_bolt_app(slack.client, SIGNING_SECRET, chat.bot.intake, chat.bot.registry))])
     body = form(**changes)
     fast = await chat.slack_post(body)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bolt_only), base_url="http://bot") as http:

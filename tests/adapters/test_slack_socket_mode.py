@@ -6,7 +6,6 @@ import contextlib
 import urllib.parse
 from typing import Any
 
-from bot.adapters.chat import ChatAdapters
 from bot.app import open_bot
 from bot.storage.models import Status
 from tests.adapters.conftest import chat_wait, fixture_bytes
@@ -20,9 +19,8 @@ async def test_slash_command_over_socket_mode_is_stored_acked_and_answered(make_
             slack={"slack_bot_token": "xoxb-fake", "slack_app_token": "xapp-fake", "slack_api_url": slack.api_url},
         )
         stop = asyncio.Event()
-        async with ChatAdapters(settings) as chat, open_bot(settings, outbounds=chat.outbounds) as bot, contextlib.AsyncExitStack() as stack:
-            routes = await chat.start_inbound(bot, stack)
-            assert routes == []  # no signing secret: no HTTP endpoint, Socket Mode only
+        async with open_bot(settings, receive=True) as bot:
+            assert bot.routes == []  # no signing secret: no HTTP endpoint, Socket Mode only
             task = asyncio.create_task(bot.worker().run(stop))
             try:
                 command = dict(urllib.parse.parse_qsl(fixture_bytes("slack/slash_command.empty_text.form.txt").decode()))

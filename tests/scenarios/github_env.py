@@ -49,8 +49,9 @@ def github_settings(fake: FakeGitHub, **bot: Any) -> dict[str, dict[str, Any]]:
 
 
 def client_for(bot: Bot) -> httpx.AsyncClient:
-    assert bot.github is not None
-    app = build_http_app(bot, bot.github.routes())
+    """The bot's HTTP app; the bot must be opened with `receive=True` to serve the webhook."""
+    assert any(getattr(r, "path", None) == "/github/webhook" for r in bot.routes), "open_bot(..., receive=True)"
+    app = build_http_app(bot)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")
 
 

@@ -13,7 +13,7 @@ from bot.adapters.console import ConsoleOutbound
 from bot.alerting import AlertNotifier, routes
 from bot.app import Bot, open_bot
 from bot.health import HealthMonitor
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from commands.alerts import render_notice
 from commands.model import Conversation, Event
 from reports.sampling import Sampler
@@ -81,7 +81,7 @@ class Harness:
         task = asyncio.create_task(worker.run(stop))
         try:
             event = Event(source="console", user=user, conversation=Conversation("console", "ops"), text=line)
-            result = await self.bot.ingest.submit(event)
+            result = await self.bot.intake.submit(event)
             assert isinstance(result, Accepted), result
             await self.bot.store.wait_finished(result.execution_id, timeout=10)
         finally:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import Bot, open_bot
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from bot.storage.models import Status
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
@@ -76,7 +76,7 @@ async def run(bot: Bot, *texts: str, user: str = "alice") -> list[dict]:
     try:
         ids = []
         for text in texts:
-            result = await bot.ingest.submit(Event(source="console", user=user, conversation=Conversation("console", "t"), text=text))
+            result = await bot.intake.submit(Event(source="console", user=user, conversation=Conversation("console", "t"), text=text))
             assert isinstance(result, Accepted), result
             ids.append(result.execution_id)
         return [await bot.store.wait_finished(i, timeout=10) for i in ids]

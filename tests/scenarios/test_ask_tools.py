@@ -15,7 +15,7 @@ import pytest
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import Bot, open_bot
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from bot.storage.models import Status
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
@@ -62,7 +62,7 @@ async def run(bot: Bot, text: str, *, user: str = "alice", trigger: str = "conso
     task = asyncio.create_task(bot.worker().run(stop))
     try:
         event = Event(source="console", user=user, conversation=Conversation("console", "t"), text=text, trigger=trigger)
-        result = await bot.ingest.submit(event)
+        result = await bot.intake.submit(event)
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=20)
     finally:

@@ -32,7 +32,7 @@ async def app_bot(make_settings, sqlite_url, console, fake_llm: FakeLLM, app_git
         github={"github_webhook_secret": SECRET, "github_app_id": "4242", "github_private_key": private,
                 "github_api_url": fake.url},
     )
-    async with open_bot(settings, outbounds=[console]) as b:
+    async with open_bot(settings, outbounds=[console], receive=True) as b:
         yield b
 
 

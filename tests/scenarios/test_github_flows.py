@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bot.app import Bot, open_bot
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
 from tests.fakes.github import SECRET, FakeGitHub, fixture, real_signature, sign
@@ -39,7 +39,7 @@ async def gh_bot(make_settings, db_url, console, fake_llm: FakeLLM, fake_github:
         core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05, "retry_delay": 0.2},
         llm={"openai_base_url": fake_llm.url, "llm_timeout": 5}, **gh,
     )
-    async with open_bot(settings, outbounds=[console]) as b:
+    async with open_bot(settings, outbounds=[console], receive=True) as b:
         yield b
 
 
@@ -102,14 +102,14 @@ async def test_synchronize_reviews_only_the_new_commits_and_updates_the_same_com
     assert "Raised in earlier rounds (2)" in body
     second_prompt = fake_llm.requests[-1]["body"]["messages"][1]["content"]
     assert "eval(input())" in second_prompt and "Welcome!" not in second_prompt  # only the new commits
-    state = await gh_bot.github.store.get_review(HELLO, 2)
+    state = await gh_bot.store.github.get_review(HELLO, 2)
     assert state["head_sha"] == HEAD and state["rounds"] == 2 and len(state["findings"]) == 4
 
 
 async def test_a_force_push_that_lost_the_reviewed_head_falls_back_to_a_full_review(
     gh_bot: Bot, fake_github: FakeGitHub, fake_llm: FakeLLM
 ) -> None:
-    await gh_bot.github.store.save_review(HELLO, 2, "0" * 40, [], {"summary": "old"})
+    await gh_bot.store.github.save_review(HELLO, 2, "0" * 40, [], {"summary": "old"})
     async with client_for(gh_bot) as client, running_worker(gh_bot):
         await deliver(client, "pull_request", fixture("pull_request.synchronize.json"))
         await settle(gh_bot)
@@ -204,7 +204,7 @@ async def test_review_from_chat_shows_the_review_and_post_upserts_one_comment(
     async with running_worker(gh_bot):
         for line in ("/review https://github.com/Codertocat/Hello-World/pull/2",
                      "/review Codertocat/Hello-World#2 --post", "/review Codertocat/Hello-World#2 --post"):
-            accepted = await gh_bot.ingest.submit(Event("console", "alice", Conversation("console", "t"), line))
+            accepted = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), line))
             assert isinstance(accepted, Accepted)
             row = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
             assert row["status"] == "COMPLETED", row["error"]
@@ -212,7 +212,7 @@ async def test_review_from_chat_shows_the_review_and_post_upserts_one_comment(
     assert out.count("Adds a welcome line to the README.") == 3 and "<!-- chatops" not in out
     assert "Posted on the pull request" in out
     assert len(fake_github.bot_comments(HELLO, 2)) == 1
-    bad = await gh_bot.ingest.submit(Event("console", "alice", Conversation("console", "t"), "/review"))
+    bad = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), "/review"))
     assert not isinstance(bad, Accepted)
 
 
@@ -221,7 +221,7 @@ async def test_a_github_failure_is_recorded_not_posted_and_explained_in_chat(gh_
     async with client_for(gh_bot) as client, running_worker(gh_bot):
         await deliver(client, "pull_request", fixture("pull_request.opened.json"))
         await settle(gh_bot)
-        accepted = await gh_bot.ingest.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
+        accepted = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
         row = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
     rows = await executions(gh_bot)
     assert rows[0]["status"] == "FAILED" and "not found" in rows[0]["error"]
@@ -247,7 +247,7 @@ async def test_a_github_outage_fails_after_the_last_attempt_and_a_chat_review_at
     async with client_for(gh_bot) as client, running_worker(gh_bot):
         await deliver(client, "pull_request", fixture("pull_request.opened.json"))
         await settle(gh_bot)
-        accepted = await gh_bot.ingest.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
+        accepted = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
         assert isinstance(accepted, Accepted)
         chat = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
     event = (await executions(gh_bot))[0]

@@ -70,19 +70,18 @@ async def gh_bot(make_settings, db_url, console, fake_llm: FakeLLM, fake_github:
         llm={"openai_base_url": fake_llm.url, "llm_timeout": 5},
         **github_settings(fake_github, github_review_label="bug", github_keep_bodies=True),
     )
-    async with open_bot(settings, outbounds=[console]) as b:
+    async with open_bot(settings, outbounds=[console], receive=True) as b:
         yield b
 
 
 async def test_by_default_the_delivery_is_recorded_without_its_body(make_settings, db_url, console, fake_github: FakeGitHub) -> None:
     settings = make_settings(core={"database_url": db_url}, **github_settings(fake_github))
     body = fixture("pull_request.opened.json")
-    async with open_bot(settings, outbounds=[console]) as bot, client_for(bot) as client:
+    async with open_bot(settings, outbounds=[console], receive=True) as bot, client_for(bot) as client:
         resp = await deliver(client, "pull_request", body, signature=real_signature("pull_request.opened.json"))
         assert resp.status_code == 202, resp.text
         [row] = await executions(bot)
-        assert bot.github is not None
-        stored = await bot.github.store.delivery(row["raw"]["github_delivery"])
+        stored = await bot.store.github.delivery(row["raw"]["github_delivery"])
         assert stored is not None and stored["event"] == "pull_request" and stored["action"] == "opened"
         assert stored["body"] == "" and row["args"]["number"] == 2
 
@@ -122,7 +121,7 @@ async def test_fixture_has_its_effect_exactly_once(name: str, gh_bot: Bot, fake_
     assert all(r["status"] == Status.COMPLETED for r in rows), [(r["kind"], r["error"]) for r in rows]
     assert len(rows) == (0 if EXPECTED[name] is None else 1)
     for r in rows:  # audit: the execution points at the delivery, whose body is stored byte-exact
-        stored = await gh_bot.github.store.delivery(r["raw"]["github_delivery"])
+        stored = await gh_bot.store.github.delivery(r["raw"]["github_delivery"])
         assert stored is not None and stored["body"].encode() == body
     check_effect(EXPECTED[name], fake_github, transcript.getvalue())
 

@@ -15,7 +15,7 @@ from bot.alerting import AlertNotifier, routes
 from bot.app import Bot, open_bot
 from bot.health import HealthMonitor
 from bot.health_sources import register_health_sources
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
 from reports.sampling import Sampler
@@ -86,7 +86,7 @@ async def run(bot: Bot, *texts: str, user: str = "alice") -> None:
     task = asyncio.create_task(bot.worker().run(stop))
     try:
         for text in texts:  # one after the other: each failure counts against the breaker in order
-            result = await bot.ingest.submit(Event(source="console", user=user, conversation=Conversation("console", "t"), text=text))
+            result = await bot.intake.submit(Event(source="console", user=user, conversation=Conversation("console", "t"), text=text))
             assert isinstance(result, Accepted), result
             await bot.store.wait_finished(result.execution_id, timeout=10)
     finally:

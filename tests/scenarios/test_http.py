@@ -25,10 +25,13 @@ async def test_health_ready_and_metrics_on_a_real_socket(bot: Bot) -> None:
 
 
 async def test_ready_is_503_when_the_database_is_gone(bot: Bot) -> None:
+    import dataclasses
+
     from bot.storage.engine import create_engine
     from bot.storage.store import Store
 
-    bot.store = Store(create_engine("postgresql://nobody@127.0.0.1:1/none"))  # nothing listens on port 1
+    gone = Store(create_engine("postgresql://nobody@127.0.0.1:1/none"))  # nothing listens on port 1
+    bot = dataclasses.replace(bot, spine=dataclasses.replace(bot.spine, store=gone))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_http_app(bot)), base_url="http://bot") as client:
         ready = await client.get("/ready")
     assert ready.status_code == 503

@@ -13,7 +13,7 @@ import pytest
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import Bot, StartupError, open_bot
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from bot.storage.models import Status
 from commands.model import Conversation, Event
 
@@ -28,7 +28,7 @@ async def run(bot: Bot, text: str, **kw: str) -> dict:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
-        result = await bot.ingest.submit(event(text, **kw))
+        result = await bot.intake.submit(event(text, **kw))
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=20)
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 from matplotlib import image as mpimg
 
 from bot.app import Bot
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from bot.storage.models import Status
 from commands.model import Conversation, Event
 from tests.fakes.health import execution_rows, insert_executions
@@ -20,7 +20,7 @@ async def run_line(bot: Bot, line: str, timeout: float = 30) -> dict:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
-        result = await bot.ingest.submit(Event(source="console", user="alice", conversation=Conversation("console", "t"), text=line))
+        result = await bot.intake.submit(Event(source="console", user="alice", conversation=Conversation("console", "t"), text=line))
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=timeout)
     finally:
@@ -53,9 +53,9 @@ async def test_report_in_japanese_and_with_no_data(bot: Bot, transcript) -> None
 
 
 async def test_report_rejects_an_unknown_window_with_usage(bot: Bot) -> None:
-    from bot.ingest import Rejected
+    from bot.intake import Rejected
 
-    result = await bot.ingest.submit(Event(source="console", user="a", conversation=Conversation("console", "t"), text="/report 2w"))
+    result = await bot.intake.submit(Event(source="console", user="a", conversation=Conversation("console", "t"), text="/report 2w"))
     assert isinstance(result, Rejected)
     assert "1h|24h|7d" in result.reply.plain_text()
 

@@ -117,8 +117,7 @@ async def test_retention_forgets_old_delivery_ids_and_button_lines_only(make_set
     now = time.time()
     clock = ManualClock(now)
     async with open_bot(settings, outbounds=[console]) as bot:
-        assert bot.github is not None
-        gh = bot.github.store
+        gh = bot.store.github
         assert await gh.store_deliveries([IncomingDelivery("d-1", "ping", None, "o/r", "")]) == [STORED]
         await bot.store.remember_buttons({"~k1": "/mcp confirm x"})
         s = Scheduler(bot, clock=clock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import Bot
-from bot.ingest import Accepted, Rejected
+from bot.intake import Accepted, Rejected
 from bot.storage.models import Status
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
@@ -19,7 +19,7 @@ async def run_one(bot: Bot, text: str, timeout: float = 10) -> dict:
     worker = bot.worker()
     task = asyncio.create_task(worker.run(stop))
     try:
-        result = await bot.ingest.submit(console_event(text))
+        result = await bot.intake.submit(console_event(text))
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=timeout)
     finally:
@@ -49,7 +49,7 @@ async def test_llm_server_error_fails_the_execution_naming_the_provider(bot: Bot
 
 
 async def test_unknown_command_is_rejected_with_close_matches_and_nothing_stored(bot: Bot) -> None:
-    result = await bot.ingest.submit(console_event("/stauts"))
+    result = await bot.intake.submit(console_event("/stauts"))
     assert isinstance(result, Rejected)
     assert "/status" in result.reply.plain_text()
     pending, running, recent = await bot.store.counts(since=0)
@@ -81,6 +81,6 @@ async def test_japanese_question_gets_japanese_usage_and_errors(make_settings, s
 
     async with open_bot(make_settings(core={"database_url": sqlite_url, "poll_interval": 0.05}), outbounds=[console]) as b:
         row = await run_one(b, "/ask 今日の予定は？")
-        rejected = await b.ingest.submit(console_event("/しらない"))
+        rejected = await b.intake.submit(console_event("/しらない"))
     assert row["locale"] == "ja" and "LLM が設定されていません" in transcript.getvalue()
     assert isinstance(rejected, Rejected) and "というコマンドはありません" in rejected.reply.plain_text()

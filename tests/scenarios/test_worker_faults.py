@@ -8,7 +8,7 @@ import pytest
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import Bot, open_bot
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from bot.storage.models import Status
 from bot.storage.store import Claim
 from pool.fake import Behavior, FakeLLM
@@ -62,7 +62,7 @@ async def test_broken_delivery_is_retried_without_running_the_handler_again(
     broken_stream.close()  # writing raises: the platform is "down"
     broken = ConsoleOutbound(tmp_path / "d1", out=broken_stream)
     async with open_bot(settings, outbounds=[broken]) as bot:
-        result = await bot.ingest.submit(console_event("/ask deliver me"))
+        result = await bot.intake.submit(console_event("/ask deliver me"))
         assert isinstance(result, Accepted)
         stop = asyncio.Event()
         task = asyncio.create_task(bot.worker().run(stop))
@@ -89,7 +89,7 @@ async def test_broken_delivery_is_retried_without_running_the_handler_again(
 
 
 async def test_an_execution_delivered_before_a_crash_is_not_posted_again(bot: Bot, transcript) -> None:
-    result = await bot.ingest.submit(console_event("/noop"))
+    result = await bot.intake.submit(console_event("/noop"))
     eid = result.execution_id
     # a worker claimed it, posted the final reply and recorded it, then died before completing the row
     await bot.store.claim(Claim("dead"), 1, lease_seconds=0.05)
@@ -105,7 +105,7 @@ async def test_an_execution_delivered_before_a_crash_is_not_posted_again(bot: Bo
 
 
 async def test_worker_runs_executions_concurrently_up_to_its_bound(bot: Bot) -> None:
-    ids = [(await bot.ingest.submit(console_event("/noop 0.3"))).execution_id for _ in range(6)]
+    ids = [(await bot.intake.submit(console_event("/noop 0.3"))).execution_id for _ in range(6)]
     stop = asyncio.Event()
     worker = bot.worker(concurrency=3)
     task = asyncio.create_task(worker.run(stop))

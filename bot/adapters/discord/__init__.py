@@ -4,3 +4,8 @@ Modules: `gateway` (payload → Event, `GatewayClient`), `schema` (application c
 invite URL), `render` (Reply → message payloads), `outbound` (`DiscordOutbound`), `target` (where an
 answer goes).
 """
+from __future__ import annotations
+
+from bot.adapters.discord.component import PLATFORM
+
+__all__ = ["PLATFORM"]

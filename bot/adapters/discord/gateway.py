@@ -17,7 +17,7 @@ from bot.adapters.discord import render, schema
 from bot.adapters.discord.target import PLATFORM, DiscordTarget
 from bot.adapters.lines import mention_line, options_line
 from bot.adapters.messages import t
-from bot.ingest import Accepted, Ingest, Rejected
+from bot.intake import Accepted, Intake, Rejected
 from commands.errors import UnknownCommand
 from commands.model import Event
 from commands.registry import Registry
@@ -37,7 +37,7 @@ def command_line(registry: Registry, data: dict[str, Any]) -> tuple[str, str, di
     path, values = schema.option_values(data.get("options"))
     try:
         cmd = registry.get(name)
-    except UnknownCommand:  # ingest answers "unknown command" with suggestions
+    except UnknownCommand:  # intake answers "unknown command" with suggestions
         return name, " ".join([*path, *(str(v) for v in values.values())]), values
     if path and cmd.args and cmd.args[0].name not in values:
         # a subcommand (registered elsewhere) fills the first positional, e.g. <action>
@@ -93,10 +93,10 @@ def mention_event(registry: Registry, message: discord.Message) -> Event:
 
 
 class GatewayClient(discord.Client):
-    def __init__(self, ingest: Ingest, registry: Registry, guild_ids: list[int], **options: Any) -> None:
+    def __init__(self, intake: Intake, registry: Registry, guild_ids: list[int], **options: Any) -> None:
         intents = discord.Intents.default()  # mentions carry their content without the privileged intent
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), **options)
-        self.ingest, self.registry, self.guild_ids = ingest, registry, guild_ids
+        self.intake, self.registry, self.guild_ids = intake, registry, guild_ids
         self.synced: list[dict[str, Any]] = []
 
     async def setup_hook(self) -> None:
@@ -123,7 +123,7 @@ class GatewayClient(discord.Client):
             event = command_event(self.registry, interaction)
         elif interaction.type == discord.InteractionType.component and (interaction.data or {}).get("component_type") == 2:
             key = render.stored_key(str((interaction.data or {}).get("custom_id", "")))
-            line = await self.ingest.store.button_line(key) if key is not None else None
+            line = await self.intake.store.button_line(key) if key is not None else None
             if key is not None and line is None:
                 await interaction.response.send_message(
                     t("button_expired", _locale(interaction)), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
@@ -132,7 +132,7 @@ class GatewayClient(discord.Client):
             event = button_event(interaction, line)
         else:
             return  # autocomplete, modals, selects: not used by this bot
-        result = await self.ingest.submit(event, idempotency_key=f"discord:{interaction.id}")
+        result = await self.intake.submit(event, idempotency_key=f"discord:{interaction.id}")
         if isinstance(result, Rejected):
             await interaction.response.send_message(
                 render.content(result.reply)[: render.CONTENT_CHARS], ephemeral=True,
@@ -149,7 +149,7 @@ class GatewayClient(discord.Client):
         direct = isinstance(message.channel, discord.DMChannel)  # a DM to the bot needs no mention
         if not direct and not any(u.id == self.user.id for u in message.mentions):
             return
-        result = await self.ingest.submit(mention_event(self.registry, message), idempotency_key=f"discord:msg:{message.id}")
+        result = await self.intake.submit(mention_event(self.registry, message), idempotency_key=f"discord:msg:{message.id}")
         if isinstance(result, Rejected):
             await message.reply(render.content(result.reply)[: render.CONTENT_CHARS], allowed_mentions=discord.AllowedMentions.none())
         elif isinstance(result, Accepted):

@@ -49,13 +49,16 @@ class DiscordOutbound:
     # message edits share a per-channel bucket of about 5 per 5 seconds
     min_edit_interval = 1.0
 
-    def __init__(self, token: str, http: HTTPClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, token: str, http: HTTPClient | None = None, clock: Callable[[], float] = time.monotonic, *,
+        button_store: ButtonStore | None = None, gateway: discord.Client | None = None,
+    ) -> None:
         self._token = token
         self.http = http or HTTPClient(asyncio.get_running_loop())
         self._ready = False
-        self.gateway: discord.Client | None = None  # set when this process also runs the gateway
-        # where command lines of over-long buttons are kept (the bot's Store; set by open_bot)
-        self.button_store: ButtonStore | None = None
+        self.gateway = gateway  # when this process also runs the gateway, readiness includes it
+        # where command lines of over-long buttons are kept (the bot's Store)
+        self.button_store = button_store
         self._remembered: dict[str, float] = {}  # key → when this process last stored it
         self._clock = clock
 

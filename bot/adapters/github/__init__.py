@@ -1,1 +1,6 @@
-"""The GitHub edge: webhook receiver (inbound), issue-comment adapter (outbound), and their assembly."""
+"""GitHub: the signed webhook (inbound), comments into issue/PR threads (outbound), the platform component."""
+from __future__ import annotations
+
+from bot.adapters.github.component import PLATFORM
+
+__all__ = ["PLATFORM"]

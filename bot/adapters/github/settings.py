@@ -1,9 +1,13 @@
-"""Settings of the GitHub edge (webhook, routing, handler budgets); credentials stay in `GitHubSettings`."""
+"""Settings of the GitHub platform, declared beside its code: credentials and the webhook (`GitHubSettings`),
+routing and handler budgets (`GitHubBotSettings`). bot/settings.py composes them."""
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pathlib import Path
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.adapters.settings_base import PLATFORM_CONFIG, blank_to_none
 from commands.model import Conversation
 
 
@@ -22,6 +26,41 @@ def parse_routes(value: str | None) -> dict[str, list[Conversation]]:
             raise ValueError(f"GITHUB_ROUTES: {entry!r} is not owner/repo=targets (e.g. org/repo=slack:C0123)")
         routes[repo] = parse_targets(targets, "GITHUB_ROUTES")
     return routes
+
+
+class GitHubSettings(BaseSettings):
+    model_config = PLATFORM_CONFIG
+
+    github_webhook_secret: SecretStr | None = Field(None, description="Secret that signs webhook deliveries")
+    github_token: SecretStr | None = Field(None, description="Token for the REST API (or use a GitHub App)")
+    github_app_id: str | None = Field(None, description="GitHub App id (with GITHUB_PRIVATE_KEY)")
+    github_private_key: SecretStr | None = Field(
+        None, description="GitHub App private key: a path to the .pem file or the PEM text itself"
+    )
+    github_allowed_repos: str | None = Field(None, description="Comma-separated owner/repo list; empty allows all")
+    github_api_url: AnyHttpUrl = Field(AnyHttpUrl("https://api.github.com/"), description="GitHub REST base URL")
+
+    @field_validator("github_app_id", "github_allowed_repos", mode="before")
+    @classmethod
+    def _blank(cls, v: object) -> object:
+        return blank_to_none(v)
+
+    @field_validator("github_private_key")
+    @classmethod
+    def _readable_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value():
+            return None
+        text = v.get_secret_value()
+        if "-----BEGIN" in text:
+            return v
+        try:
+            return SecretStr(Path(text).expanduser().read_text())
+        except OSError as e:
+            raise ValueError(f"cannot read the key file {text!r}: {e.strerror}") from None
+
+    @property
+    def enabled(self) -> bool:
+        return self.github_token is not None or self.github_app_id is not None
 
 
 class GitHubBotSettings(BaseSettings):

@@ -4,7 +4,7 @@ Signed slash commands over HTTP take `SlashCommands` (same verifier, same answer
 dispatch); everything else, and everything in Socket Mode, goes through Bolt. Bolt checks the v0
 signature and its 5-minute window (401 otherwise), answers `url_verification`, and
 with `process_before_response=True` sends the HTTP answer only after the listener returns: every
-listener stores the Execution first (`Ingest.submit`) and acknowledges after, so an acknowledged
+listener stores the Execution first (`Intake.submit`) and acknowledges after, so an acknowledged
 command is always on disk. Events API retries carry the same `event_id`, which is the idempotency key.
 Other events are acknowledged and ignored; interactivity kinds the manifest does not enable
 (shortcuts, views) get Bolt's 404.
@@ -26,8 +26,7 @@ from bot.adapters.lines import mention_line
 from bot.adapters.messages import t
 from bot.adapters.slack import render
 from bot.adapters.slack.target import SlackTarget
-from bot.ingest import Ingest, Rejected
-from commands.messages import guess_locale
+from bot.intake import Intake, Rejected
 from commands.model import Event
 from commands.registry import Registry
 
@@ -90,24 +89,24 @@ def action_event(body: dict[str, Any], action: dict[str, Any]) -> Event:
     )
 
 
-def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, registry: Registry) -> AsyncApp:
+def build_bolt_app(client: AsyncWebClient, signing_secret: str, intake: Intake, registry: Registry) -> AsyncApp:
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True, name="chatops")
 
     @app.command(re.compile(r"^/.+"))
     async def on_command(ack: Callable[..., Awaitable[None]], command: dict[str, Any]) -> None:
         # Socket Mode, and any slash command the HTTP fast path (SlashCommands) passed on
-        await ack(**await answer_command(ingest, command))
+        await ack(**await answer_command(intake, command))
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
-        await _submit_message(ingest, client, message_event(registry, event, threaded=True), body)
+        await _submit_message(intake, client, message_event(registry, event, threaded=True), body)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         # Only direct messages from people; channel messages arrive as app_mention, edits/bots are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        await _submit_message(ingest, client, message_event(registry, event, threaded=False), body)
+        await _submit_message(intake, client, message_event(registry, event, threaded=False), body)
 
     @app.event(re.compile(r".*"))
     async def ignore_other_events() -> None:
@@ -119,7 +118,7 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, 
             await ack()
             return
         key = f"slack:action:{body.get('trigger_id') or action.get('action_ts')}"
-        result = await ingest.submit(action_event(body, action), idempotency_key=key)
+        result = await intake.submit(action_event(body, action), idempotency_key=key)
         await ack()
         if isinstance(result, Rejected):
             await respond(replace_original=False, **_ephemeral(result))
@@ -127,14 +126,14 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, ingest: Ingest, 
     return app
 
 
-async def answer_command(ingest: Ingest, command: dict[str, Any]) -> dict[str, Any]:
+async def answer_command(intake: Intake, command: dict[str, Any]) -> dict[str, Any]:
     """Store the command's Execution, then say what the acknowledgement says (the body of Slack's ack)."""
     event = command_event(command)
-    result = await ingest.submit(event)
+    result = await intake.submit(event)
     if isinstance(result, Rejected):
         return _ephemeral(result)
     line = f"/{event.command} {event.text}".strip()
-    text = t("accepted", guess_locale(event.text), line=line[:200], id=result.execution_id)
+    text = t("accepted", result.locale, line=line[:200], id=result.execution_id)
     return {"response_type": "ephemeral", "text": render.neutralize(text)}
 
 
@@ -150,9 +149,9 @@ class SlashCommands:
     and logs it as before.
     """
 
-    def __init__(self, signing_secret: str, ingest: Ingest) -> None:
+    def __init__(self, signing_secret: str, intake: Intake) -> None:
         self._verifier = SignatureVerifier(signing_secret)
-        self._ingest = ingest
+        self._intake = intake
 
     async def answer(
         self, body: bytes, content_type: str | None, timestamp: str | None, signature: str | None
@@ -175,11 +174,11 @@ class SlashCommands:
             reason = f"slash command without {', '.join(missing) or 'a /command'}"
             log.warning("slack: signed request refused: %s", reason)
             return 400, _encode({"error": reason})
-        return 200, _encode(await answer_command(self._ingest, form))
+        return 200, _encode(await answer_command(self._intake, form))
 
 
-async def _submit_message(ingest: Ingest, client: AsyncWebClient, event: Event, body: dict[str, Any]) -> None:
-    result = await ingest.submit(event, idempotency_key=f"slack:{body.get('event_id')}" if body.get("event_id") else None)
+async def _submit_message(intake: Intake, client: AsyncWebClient, event: Event, body: dict[str, Any]) -> None:
+    result = await intake.submit(event, idempotency_key=f"slack:{body.get('event_id')}" if body.get("event_id") else None)
     if isinstance(result, Rejected):
         target = SlackTarget.of(event.conversation)
         payload = render.messages(result.reply)[0]

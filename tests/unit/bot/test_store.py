@@ -47,10 +47,10 @@ async def test_concurrent_claimers_never_take_the_same_row(db_url: str) -> None:
     store = await open_store(db_url)
     ids = await store.enqueue_many([new(i) for i in range(60)])
     claims = await asyncio.gather(*(store.claim(Claim(f"w{i}"), 7, 30) for i in range(12)))
-    taken = [r["id"] for rows in claims for r in rows]
+    taken = [r.id for rows in claims for r in rows]
     assert len(taken) == len(set(taken)) == 60
     assert sorted(taken) == sorted(ids)
-    assert all(r["status"] == Status.RUNNING and r["attempts"] == 1 for rows in claims for r in rows)
+    assert all(r.attempts == 1 for rows in claims for r in rows)
     await store.engine.dispose()
 
 
@@ -61,7 +61,7 @@ async def test_expired_lease_is_claimed_again_and_live_lease_is_not(db_url: str)
     assert await store.claim(Claim("other"), 1, 30) == []
     await asyncio.sleep(0.3)
     [again] = await store.claim(Claim("other"), 1, 30)
-    assert again["id"] == eid and again["attempts"] == 2 and again["lease_owner"] == "other"
+    assert again.id == eid and again.attempts == 2 and (await store.get(eid))["lease_owner"] == "other"
     # the dead worker lost its lease: its late finish is refused
     assert not await store.finish(eid, "dead-worker", Status.COMPLETED, {}, None)
     assert await store.finish(eid, "other", Status.COMPLETED, {}, {"key": f"{eid}:final", "platform": "console", "message_ref": "m1"})
@@ -108,8 +108,8 @@ async def test_pinned_rows_go_only_to_their_owner_and_priority_orders_the_queue(
     low = await store.enqueue(new(priority=20))
     high = await store.enqueue(new(priority=0))
     shared = await store.claim(Claim("w"), 10, 30)
-    assert [r["id"] for r in shared] == [high, low]
-    assert [r["id"] for r in await store.claim(Claim("c", shared=False, pinned="console-1"), 10, 30)] == [pinned]
+    assert [r.id for r in shared] == [high, low]
+    assert [r.id for r in await store.claim(Claim("c", shared=False, pinned="console-1"), 10, 30)] == [pinned]
     await store.engine.dispose()
 
 
@@ -121,7 +121,7 @@ async def test_retry_later_waits_for_its_time(db_url: str) -> None:
     assert await store.claim(Claim("w"), 1, 30) == []
     await asyncio.sleep(0.25)
     [row] = await store.claim(Claim("w"), 1, 30)
-    assert row["id"] == eid and row["error"] == "slack down" and row["available_at"] <= time.time()
+    assert row.id == eid and row.error == "slack down" and (await store.get(eid))["available_at"] <= time.time()
     await store.engine.dispose()
 
 

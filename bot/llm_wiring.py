@@ -1,0 +1,57 @@
+"""The LLM service as the bot runs it: built from the settings, its gauges at GET /metrics (a pool), and
+its daily budgets merged from the database (either path), closed with the bot."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+from bot.storage.store import Store
+from pool.client import LLMService
+from pool.factory import build_llm
+from pool.settings import LLMSettings
+
+log = logging.getLogger("chatops")
+
+
+@contextlib.asynccontextmanager
+async def open_llm(settings: LLMSettings, store: Store) -> AsyncIterator[LLMService | None]:
+    llm = build_llm(settings)
+    if llm is None:
+        yield None
+        return
+    try:
+        with _pool_metrics(llm):
+            budgets = getattr(llm, "budgets", None)
+            if budgets is not None and budgets.limits:
+                from bot.budget_sync import budgets_from_database
+
+                async with budgets_from_database(llm, store):
+                    yield llm
+            else:
+                yield llm
+    finally:
+        await llm.aclose()
+
+
+@contextlib.contextmanager
+def _pool_metrics(llm: LLMService) -> Iterator[None]:
+    """The pool's gauges, read at scrape time; the single-client path has none (its status is None)."""
+    if llm.status() is None:
+        yield
+        return
+    from prometheus_client import REGISTRY
+
+    from pool.metrics import PoolCollector
+
+    collector = PoolCollector(llm.status)  # type: ignore[arg-type]  # status() is a snapshot, never None here
+    try:
+        REGISTRY.register(collector)
+    except ValueError:  # another bot in this process (tests) already exposes a pool
+        log.warning("LLM pool metrics already registered in this process; this pool is not exported")
+        yield
+        return
+    try:
+        yield
+    finally:
+        REGISTRY.unregister(collector)
