@@ -69,7 +69,7 @@ def ack_only_app(api_url: str) -> Any:
 async def load(url: str, n: int, seconds: float, concurrency: int, run_id: str) -> dict[str, Any]:
     """Run the load generator process and return its JSON result."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.bench.slack", "--load", url, str(n), str(seconds), str(concurrency), run_id,
+        sys.executable, "-m", "bench.slack", "--load", url, str(n), str(seconds), str(concurrency), run_id,
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=seconds + 60)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.adapters.base import Outbounds
 from bot.alerting import AlertNotifier, routes
-from bot.bench.common import databases
+from bench.common import databases
 from bot.health import HealthMonitor
 from reports.settings import ReportsSettings
 from reports.service import ReportsService

@@ -18,8 +18,8 @@ from typing import Any
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import open_bot
-from bot.bench.common import scratch_database
-from bot.bench.util import commit, percentiles
+from bench.common import scratch_database
+from bench.util import commit, percentiles
 from bot.settings import load_settings
 from commands.model import Conversation, Event
 

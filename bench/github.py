@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET = "bench-secret-not-real"
-_FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github" / "pull_request.opened.json"
+_FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "github" / "pull_request.opened.json"
 
 
 def payload() -> bytes:
@@ -171,7 +171,7 @@ async def _one(db_url: str, n: int | None, keep_bodies: bool = False) -> dict[st
     concurrency = int(os.environ.get("CHATOPS_BENCH_CONCURRENCY", "50"))
     rounds_wanted = int(os.environ.get("CHATOPS_BENCH_ROUNDS", "3"))
     cap = n or 200_000
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.bench.github", "--serve", db_url, "bodies" if keep_bodies else "no-bodies",
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.github", "--serve", db_url, "bodies" if keep_bodies else "no-bodies",
                                                 stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     try:

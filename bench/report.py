@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.bench.common import EXECUTION_TABLE, databases, execution_rows, insert_rows
+from bench.common import EXECUTION_TABLE, databases, execution_rows, insert_rows
 from commands.report import render_report
 from reports.settings import ReportsSettings
 from reports.service import ReportsService
