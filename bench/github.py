@@ -143,21 +143,13 @@ async def _phase(pid: int, port: int, path: str, body: bytes, seconds: float, co
 
 
 async def _lost(db_url: str, acked: list[str]) -> tuple[int, int]:
-    from sqlalchemy import func, select
-
     from bot.storage.engine import create_engine
-    from bot.storage.github import GHD
-    from bot.storage.store import EXEC
+    from bot.storage.reads import count_of_kind, stored_delivery_ids
 
     engine = create_engine(db_url)
     try:
-        found: set[str] = set()
-        async with engine.connect() as conn:
-            for i in range(0, len(acked), 500):
-                chunk = acked[i:i + 500]
-                found |= set((await conn.execute(select(GHD.c.delivery_id).where(GHD.c.delivery_id.in_(chunk)))).scalars())
-            executions = (await conn.execute(select(func.count()).select_from(EXEC).where(EXEC.c.kind == "github-review"))).scalar()
-        return len(set(acked) - found), int(executions or 0)
+        found = await stored_delivery_ids(engine, acked)
+        return len(set(acked) - found), await count_of_kind(engine, "github-review")
     finally:
         await engine.dispose()
 

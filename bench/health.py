@@ -10,9 +10,9 @@ import statistics
 import time
 from typing import Any
 
+from bench.common import databases
 from bot.adapters.base import Outbounds
 from bot.alerting import AlertNotifier, routes
-from bench.common import databases
 from bot.health import HealthMonitor
 from reports.settings import ReportsSettings
 from reports.service import ReportsService

@@ -97,15 +97,14 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
 
 async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
     run_id = uuid.uuid4().hex[:8]
-    from sqlalchemy import delete, func, select
-
     from bot.adapters.chat import ChatAdapters
     from bot.app import open_bot
     from bot.heap import freeze_startup_heap
     from bot.http import build_http_app
     from bot.server import HttpServer
     from bot.settings import load_settings
-    from bot.storage.store import EXEC
+    from bot.storage.bulk import delete_with_text_prefix
+    from bot.storage.reads import texts_starting_with
 
     async with web_api() as api_url:
         settings = load_settings(
@@ -136,11 +135,9 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
                         "efficiency_vs_ack_only": round(ours["throughput_per_s"] / max(baseline["throughput_per_s"], 1e-9), 3),
                     })
             # only this run's rows (the database may be shared), removed again once counted
-            mine = EXEC.c.text.like(f"bench {run_id}-%")
-            async with bot.store.engine.begin() as conn:
-                stored = int((await conn.execute(select(func.count()).select_from(EXEC).where(mine))).scalar_one())
-                texts = {r for (r,) in (await conn.execute(select(EXEC.c.text).where(mine))).all()}
-                await conn.execute(delete(EXEC).where(mine))
+            mine = await texts_starting_with(bot.store.engine, f"bench {run_id}-")
+            stored, texts = len(mine), set(mine)
+            await delete_with_text_prefix(bot.store.engine, f"bench {run_id}-")
     median = sorted(rounds, key=lambda r: r["efficiency_vs_ack_only"])[len(rounds) // 2]
     return {
         **median,  # the round with the median efficiency; every round is listed under "rounds"

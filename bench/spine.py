@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.console import ConsoleOutbound
-from bot.app import open_bot
 from bench.common import scratch_database
 from bench.util import commit, percentiles
+from bot.adapters.console import ConsoleOutbound
+from bot.app import open_bot
 from bot.settings import load_settings
+from bot.storage.reads import timings
 from commands.model import Conversation, Event
 
 TIME_LIMIT_S = 120.0
@@ -54,12 +55,7 @@ async def _one_database(url: str, n: int, data_dir: Path) -> dict[str, Any]:
             elapsed = time.perf_counter() - started
             stop.set()
             await task
-            from sqlalchemy import select
-
-            from bot.storage.store import EXEC
-
-            async with bot.store.engine.connect() as conn:
-                rows = (await conn.execute(select(EXEC.c.status, EXEC.c.created_at, EXEC.c.finished_at))).all()
+            rows = await timings(bot.store.engine)
     done = [r for r in rows if r.status == "COMPLETED"]
     latencies = [(r.finished_at - r.created_at) * 1000 for r in done]
     return {
