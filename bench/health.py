@@ -14,8 +14,8 @@ from bench.common import databases
 from bot.adapters.base import Outbounds
 from bot.alerting import AlertNotifier, routes
 from bot.health import HealthMonitor
-from reports.settings import ReportsSettings
 from reports.service import ReportsService
+from reports.settings import ReportsSettings
 
 DAY_TICKS = 17_280  # 24 h at 5 s
 

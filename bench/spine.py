@@ -57,7 +57,7 @@ async def _one_database(url: str, n: int, data_dir: Path) -> dict[str, Any]:
             await task
             rows = await timings(bot.store.engine)
     done = [r for r in rows if r.status == "COMPLETED"]
-    latencies = [(r.finished_at - r.created_at) * 1000 for r in done]
+    latencies = [(r.finished_at - r.created_at) * 1000 for r in done if r.finished_at is not None]
     return {
         "executions": submitted,
         "completed": len(done),
