@@ -16,9 +16,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import select
-
-from bot.storage.store import EXEC, Store
+from bot.storage.reads import spending_between
+from bot.storage.store import Store
 from commands.ask import budget_keys
 from commands.model import Conversation
 from pool.accounting import BudgetKey
@@ -32,18 +31,13 @@ INTERVAL = 60.0
 async def recorded_spending(store: Store, day: str) -> dict[BudgetKey, float]:
     """Cost of the executions finished on UTC `day`, per budget key (deployment, user, channel, repo)."""
     start = calendar.timegm(time.strptime(day, "%Y-%m-%d"))
-    query = (
-        select(EXEC.c.provider, EXEC.c.requester, EXEC.c.conversation, EXEC.c.cost)
-        .where(EXEC.c.finished_at >= start, EXEC.c.finished_at < start + 86400, EXEC.c.cost > 0)
-    )
     spent: dict[BudgetKey, float] = {}
-    async with store.engine.connect() as conn:
-        for provider, requester, conversation, cost in (await conn.execute(query)).all():
-            keys: dict[str, Any] = budget_keys(requester, Conversation.from_dict(conversation))
-            keys["deployment"] = provider
-            for scope, key in keys.items():
-                if key is not None:
-                    spent[(scope, key)] = spent.get((scope, key), 0.0) + float(cost)
+    for row in await spending_between(store.engine, start, start + 86400):
+        keys: dict[str, Any] = budget_keys(row.requester, Conversation.from_dict(row.conversation))
+        keys["deployment"] = row.provider
+        for scope, key in keys.items():
+            if key is not None:
+                spent[(scope, key)] = spent.get((scope, key), 0.0) + row.cost
     return spent
 
 

@@ -109,7 +109,7 @@ async def _dispatch(mode: str, args: argparse.Namespace, settings: object) -> in
 
         return await run_check(settings)
     if mode == "bench":
-        from bot.bench import run_bench
+        from bench import run_bench
 
         return await run_bench(args.name, n=args.n, database_urls=args.database_url)
     if mode == "mcp":

@@ -8,12 +8,11 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.storage.store import EXEC
+from bot.storage.reads import lease_holders
 from reports.service import WINDOWS, ReportsService
 
 if TYPE_CHECKING:
@@ -110,12 +109,7 @@ async def current_json(svc: ReportsService) -> dict[str, Any]:
 
 async def workers_json(bot: Bot, svc: ReportsService) -> dict[str, Any]:
     now = time.time()
-    async with bot.store.engine.connect() as conn:
-        rows = (await conn.execute(
-            select(EXEC.c.lease_owner, func.count(), func.max(EXEC.c.lease_expires_at))
-            .where(EXEC.c.status == "RUNNING", EXEC.c.lease_owner.is_not(None))
-            .group_by(EXEC.c.lease_owner)
-        )).all()
+    holders = await lease_holders(bot.store.engine)
     pending, running, _ = await bot.store.counts(now - 3600)
     sample = await svc.current()
     pool = {k.removeprefix("pool."): v for k, v in (sample.values if sample else {}).items() if k.startswith("pool.")}
@@ -123,8 +117,9 @@ async def workers_json(bot: Bot, svc: ReportsService) -> dict[str, Any]:
         "instance": bot.instance,
         "queue": {"pending": pending, "running": running},
         "workers": [
-            {"owner": owner, "running": int(n), "lease_expires_at": exp, "alive": exp is not None and exp >= now}
-            for owner, n, exp in rows
+            {"owner": h.owner, "running": h.running, "lease_expires_at": h.lease_expires_at,
+             "alive": h.lease_expires_at is not None and h.lease_expires_at >= now}
+            for h in holders
         ],
         "pool": pool,
         "sources": svc.sampler.source_names(),

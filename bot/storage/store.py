@@ -99,9 +99,9 @@ class Store:
         return await self._deliveries.submit(delivery)
 
     @property
-    def delivery_batches(self) -> int:
-        """Transactions the delivery group commit has made (tests and benchmarks)."""
-        return self._deliveries.flushes
+    def delivery_batches(self) -> tuple[int, int]:
+        """(transactions, deliveries) of the delivery group commit so far (benchmarks)."""
+        return self._deliveries.flushes, self._deliveries.items
 
     async def find_key(self, idempotency_key: str) -> int | None:
         """The execution stored under this idempotency key, if any."""

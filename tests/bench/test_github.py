@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bench.github import bench
+from bench.github import bench
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bench.slack import bench
+from bench.slack import bench
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """`chatops bench mcp` runs to the end with no failed call (figures are checked by eye in docs)."""
 from __future__ import annotations
 
-from bot.bench.mcp import bench
+from bench.mcp import bench
 
 
 async def test_bench_runs_every_part_without_errors() -> None:

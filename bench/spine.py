@@ -1,6 +1,6 @@
 """`chatops bench spine`: no-op executions through enqueue → claim → run → complete → deliver.
 
-Producers submit events through the same ingest path chat adapters use (one committed row each) while
+Producers submit events through the same intake chat adapters use (one committed row each) while
 one worker (in this process) claims, runs `/noop`, delivers to the console adapter (into /dev/null) and
 completes them. Also times `chatops say "/help"` as a fresh process, the one-shot path operators script.
 """
@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import scratch_database
+from bench.util import commit, percentiles
 from bot.adapters.console import ConsoleOutbound
 from bot.app import open_bot
-from bot.bench.common import scratch_database
-from bot.bench.util import commit, percentiles
 from bot.settings import load_settings
+from bot.storage.reads import timings
 from commands.model import Conversation, Event
 
 TIME_LIMIT_S = 120.0
@@ -54,14 +55,9 @@ async def _one_database(url: str, n: int, data_dir: Path) -> dict[str, Any]:
             elapsed = time.perf_counter() - started
             stop.set()
             await task
-            from sqlalchemy import select
-
-            from bot.storage.store import EXEC
-
-            async with bot.store.engine.connect() as conn:
-                rows = (await conn.execute(select(EXEC.c.status, EXEC.c.created_at, EXEC.c.finished_at))).all()
+            rows = await timings(bot.store.engine)
     done = [r for r in rows if r.status == "COMPLETED"]
-    latencies = [(r.finished_at - r.created_at) * 1000 for r in done]
+    latencies = [(r.finished_at - r.created_at) * 1000 for r in done if r.finished_at is not None]
     return {
         "executions": submitted,
         "completed": len(done),

@@ -10,12 +10,12 @@ import statistics
 import time
 from typing import Any
 
+from bench.common import databases
 from bot.adapters.base import Outbounds
 from bot.alerting import AlertNotifier, routes
-from bot.bench.common import databases
 from bot.health import HealthMonitor
-from reports.settings import ReportsSettings
 from reports.service import ReportsService
+from reports.settings import ReportsSettings
 
 DAY_TICKS = 17_280  # 24 h at 5 s
 

@@ -9,12 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.engine import backend_name, create_engine
 from bot.storage.migrate import upgrade
-from bot.storage.models import Execution
 
 MODELS = [("openai", "gpt-4o", 0.01), ("openai", "gpt-4o-mini", 0.001), ("anthropic", "claude-haiku", 0.002)]
 
@@ -86,11 +84,3 @@ def execution_rows(n: int, now: float, hours: float, seed: int = 1) -> list[dict
         })
     return rows
 
-
-async def insert_rows(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]], chunk: int = 5000) -> None:
-    async with engine.begin() as conn:
-        for i in range(0, len(rows), chunk):
-            await conn.execute(insert(table), rows[i:i + chunk])
-
-
-EXECUTION_TABLE = Execution.__table__  # type: ignore[attr-defined]

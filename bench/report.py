@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.bench.common import EXECUTION_TABLE, databases, execution_rows, insert_rows
+from bench.common import databases, execution_rows
+from bot.storage.bulk import load_executions
 from commands.report import render_report
-from reports.settings import ReportsSettings
+from reports.samples import SampleStore
 from reports.service import ReportsService
-from reports.tables import SAMPLE
+from reports.settings import ReportsSettings
 
 RUNS = 5
 
@@ -34,8 +35,9 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
     async with databases(database_urls) as dbs:
         for backend, engine in dbs:
             t0 = time.perf_counter()
-            await insert_rows(engine, EXECUTION_TABLE, rows)
-            await insert_rows(engine, SAMPLE, samples, chunk=10_000)
+            await load_executions(engine, rows)
+            for i in range(0, len(samples), 10_000):
+                await SampleStore(engine).add_many(samples[i:i + 10_000])
             async with engine.begin() as conn:  # planner statistics, as autovacuum/analyze keep them in service
                 await conn.execute(text("ANALYZE"))
             setup = time.perf_counter() - t0

@@ -6,15 +6,15 @@ import json
 import sys
 from typing import Any
 
-# name → module under bot.bench exposing `async def bench(n, database_urls) -> dict`
+# name → module of this package exposing `async def bench(n, database_urls) -> dict`
 BENCHES = {
-    "spine": "bot.bench.spine",
-    "pool": "bot.bench.pool",
-    "mcp": "bot.bench.mcp",
-    "github": "bot.bench.github",
-    "report": "bot.bench.report",
-    "health": "bot.bench.health",
-    "slack": "bot.bench.slack",
+    "spine": "bench.spine",
+    "pool": "bench.pool",
+    "mcp": "bench.mcp",
+    "github": "bench.github",
+    "report": "bench.report",
+    "health": "bench.health",
+    "slack": "bench.slack",
 }
 
 

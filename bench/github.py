@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET = "bench-secret-not-real"
-_FIXTURE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github" / "pull_request.opened.json"
+_FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "github" / "pull_request.opened.json"
 
 
 def payload() -> bytes:
@@ -65,16 +65,16 @@ async def _serve(db_url: str, keep_bodies: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with open_bot(settings) as bot:
-        assert bot.github is not None
-        app = build_http_app(bot, [*bot.github.routes(), Route("/bench/bare", bare, methods=["POST"])])
+    async with open_bot(settings, receive=True) as bot:
+        app = build_http_app(bot, [*bot.routes, Route("/bench/bare", bare, methods=["POST"])])
         from bot.heap import freeze_startup_heap
 
         freeze_startup_heap()  # as `chatops web` does once assembled
         async with HttpServer(app, "127.0.0.1", 0, log_level="warning") as server:
             print(server.port, flush=True)
             await stop.wait()
-        print(json.dumps({"flushes": bot.github.batcher.flushes, "items": bot.github.batcher.items}), flush=True)
+        flushes, items = bot.store.delivery_batches
+        print(json.dumps({"flushes": flushes, "items": items}), flush=True)
 
 
 # -- the load generator -----------------------------------------------------------------------------------
@@ -143,21 +143,13 @@ async def _phase(pid: int, port: int, path: str, body: bytes, seconds: float, co
 
 
 async def _lost(db_url: str, acked: list[str]) -> tuple[int, int]:
-    from sqlalchemy import func, select
-
     from bot.storage.engine import create_engine
-    from bot.storage.github import GHD
-    from bot.storage.store import EXEC
+    from bot.storage.reads import count_of_kind, stored_delivery_ids
 
     engine = create_engine(db_url)
     try:
-        found: set[str] = set()
-        async with engine.connect() as conn:
-            for i in range(0, len(acked), 500):
-                chunk = acked[i:i + 500]
-                found |= set((await conn.execute(select(GHD.c.delivery_id).where(GHD.c.delivery_id.in_(chunk)))).scalars())
-            executions = (await conn.execute(select(func.count()).select_from(EXEC).where(EXEC.c.kind == "github-review"))).scalar()
-        return len(set(acked) - found), int(executions or 0)
+        found = await stored_delivery_ids(engine, acked)
+        return len(set(acked) - found), await count_of_kind(engine, "github-review")
     finally:
         await engine.dispose()
 
@@ -171,7 +163,7 @@ async def _one(db_url: str, n: int | None, keep_bodies: bool = False) -> dict[st
     concurrency = int(os.environ.get("CHATOPS_BENCH_CONCURRENCY", "50"))
     rounds_wanted = int(os.environ.get("CHATOPS_BENCH_ROUNDS", "3"))
     cap = n or 200_000
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.bench.github", "--serve", db_url, "bodies" if keep_bodies else "no-bodies",
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.github", "--serve", db_url, "bodies" if keep_bodies else "no-bodies",
                                                 stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     try:

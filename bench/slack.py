@@ -69,7 +69,7 @@ def ack_only_app(api_url: str) -> Any:
 async def load(url: str, n: int, seconds: float, concurrency: int, run_id: str) -> dict[str, Any]:
     """Run the load generator process and return its JSON result."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.bench.slack", "--load", url, str(n), str(seconds), str(concurrency), run_id,
+        sys.executable, "-m", "bench.slack", "--load", url, str(n), str(seconds), str(concurrency), run_id,
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=seconds + 60)
@@ -97,15 +97,13 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
 
 async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
     run_id = uuid.uuid4().hex[:8]
-    from sqlalchemy import delete, func, select
-
-    from bot.adapters.chat import ChatAdapters
     from bot.app import open_bot
     from bot.heap import freeze_startup_heap
     from bot.http import build_http_app
     from bot.server import HttpServer
     from bot.settings import load_settings
-    from bot.storage.store import EXEC
+    from bot.storage.bulk import delete_with_text_prefix
+    from bot.storage.reads import texts_starting_with
 
     async with web_api() as api_url:
         settings = load_settings(
@@ -113,13 +111,8 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
             core={"database_url": database_url},
             slack={"slack_bot_token": "xoxb-bench", "slack_signing_secret": SECRET, "slack_api_url": api_url},
         )
-        async with (
-            ChatAdapters(settings) as chat,
-            open_bot(settings, outbounds=chat.outbounds) as bot,
-            contextlib.AsyncExitStack() as stack,
-        ):
-            routes = await chat.start_inbound(bot, stack)
-            baseline_app, bot_app = ack_only_app(api_url), build_http_app(bot, routes)
+        async with open_bot(settings, receive=True) as bot:
+            baseline_app, bot_app = ack_only_app(api_url), build_http_app(bot)
             freeze_startup_heap()  # both apps run on a frozen start-up heap, as `chatops run` does
             async with (
                 HttpServer(baseline_app, "127.0.0.1", 0) as base_server,
@@ -136,11 +129,9 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
                         "efficiency_vs_ack_only": round(ours["throughput_per_s"] / max(baseline["throughput_per_s"], 1e-9), 3),
                     })
             # only this run's rows (the database may be shared), removed again once counted
-            mine = EXEC.c.text.like(f"bench {run_id}-%")
-            async with bot.store.engine.begin() as conn:
-                stored = int((await conn.execute(select(func.count()).select_from(EXEC).where(mine))).scalar_one())
-                texts = {r for (r,) in (await conn.execute(select(EXEC.c.text).where(mine))).all()}
-                await conn.execute(delete(EXEC).where(mine))
+            mine = await texts_starting_with(bot.store.engine, f"bench {run_id}-")
+            stored, texts = len(mine), set(mine)
+            await delete_with_text_prefix(bot.store.engine, f"bench {run_id}-")
     median = sorted(rounds, key=lambda r: r["efficiency_vs_ack_only"])[len(rounds) // 2]
     return {
         **median,  # the round with the median efficiency; every round is listed under "rounds"
