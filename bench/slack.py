@@ -54,7 +54,7 @@ def ack_only_app(api_url: str) -> Any:
     from slack_bolt.async_app import AsyncApp
     from starlette.applications import Starlette
 
-    from bot.adapters.chat import slack_route
+    from bot.adapters.slack.http import slack_route
     from bot.adapters.slack.outbound import web_client
 
     app = AsyncApp(client=web_client("xoxb-bench", api_url), signing_secret=SECRET, process_before_response=True)
