@@ -10,6 +10,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "see_help": {"en": "Type `/help` for the list of commands.", "ja": "`/help` でコマンド一覧を表示します。"},
     "empty_command": {"en": "Type a command, e.g. `/help`.", "ja": "コマンドを入力してください（例: `/help`）。"},
     "usage": {"en": "Usage: `{usage}`", "ja": "使い方: `{usage}`"},
+    "usage_unknown_option": {"en": "unknown option --{name}", "ja": "--{name} というオプションはありません"},
+    "usage_needs_value": {"en": "--{name} needs a value", "ja": "--{name} には値が必要です"},
+    "usage_choices": {"en": "{name} must be one of: {choices}", "ja": "{name} は次のいずれかを指定してください: {choices}"},
+    "usage_unexpected": {"en": "unexpected argument: {text}", "ja": "余分な引数があります: {text}"},
+    "usage_missing": {"en": "missing <{name}>", "ja": "<{name}> を指定してください"},
     "internal_error": {
         "en": "Something went wrong while running `/{name}` (error id `{ref}`). The team can find it in the logs.",
         "ja": "`/{name}` の実行中にエラーが発生しました（エラーID `{ref}`）。ログで確認できます。",

@@ -82,5 +82,9 @@ async def test_japanese_question_gets_japanese_usage_and_errors(make_settings, s
     async with open_bot(make_settings(core={"database_url": sqlite_url, "poll_interval": 0.05}), outbounds=[console]) as b:
         row = await run_one(b, "/ask 今日の予定は？")
         rejected = await b.ingest.submit(console_event("/しらない"))
+        bad_usage = await b.ingest.submit(console_event("/report 一週間"))
     assert row["locale"] == "ja" and "LLM が設定されていません" in transcript.getvalue()
     assert isinstance(rejected, Rejected) and "というコマンドはありません" in rejected.reply.plain_text()
+    assert isinstance(bad_usage, Rejected)
+    assert "window は次のいずれかを指定してください: 1h, 24h, 7d" in bad_usage.reply.plain_text()
+    assert "使い方: `/report [<1h|24h|7d>]`" in bad_usage.reply.plain_text()
