@@ -121,12 +121,12 @@ async def _list(svc: ReportsService, zone: ZoneInfo, locale: str) -> Reply:
 
 COMMAND = Command(
     name="alerts",
-    help="List active alerts, or acknowledge / silence one rule: /alerts ack cpu_high, /alerts silence cpu_high 60.",
+    help=t("help.alerts"),
     handler=alerts_command,
     args=(
-        Arg("action", "list, ack or silence", required=False, choices=("list", "ack", "silence"), default="list"),
-        Arg("rule", "the rule name (see /alerts list)", required=False),
-        Arg("minutes", "silence duration in minutes (0 lifts it)", required=False, default="60"),
+        Arg("action", t("help.alerts.action"), required=False, choices=("list", "ack", "silence"), default="list"),
+        Arg("rule", t("help.alerts.rule"), required=False),
+        Arg("minutes", t("help.alerts.minutes"), required=False, default="60"),
     ),
 )
 

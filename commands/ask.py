@@ -92,10 +92,9 @@ def _tool_reply(ctx: Context, answer: ToolAnswer) -> Reply:
 
 COMMAND = Command(
     name="ask",
-    help="Ask the LLM a question; the answer streams in.",
+    help=t("help.ask"),
     handler=ask_command,
-    args=(Arg("question", "what to ask, in any language", rest=True),),
-    options=(Option("model", "an alias (fast, smart, review…) or a deployment name"),),
-    long_help="With MCP tools mounted the model may call them (read-only unless you are an operator); "
-    "the tools used are listed under the answer.",
+    args=(Arg("question", t("help.ask.question"), rest=True),),
+    options=(Option("model", t("help.ask.model")),),
+    long_help=t("help.ask.long"),
 )

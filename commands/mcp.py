@@ -123,12 +123,12 @@ def _table(columns: list[Any], rows: list[list[Any]]) -> str:
 
 COMMAND = Command(
     name="mcp",
-    help="List MCP tools, or call one: /mcp call db.query sql=\"SELECT 1\"",
+    help=t("help.mcp"),
     handler=mcp_command,
     args=(
-        Arg("action", "list or call", choices=("list", "call")),
-        Arg("rest", "list: a filter; call: the tool name then key=value pairs or one JSON object", required=False, rest=True),
+        Arg("action", t("help.mcp.action"), choices=("list", "call")),
+        Arg("rest", t("help.mcp.rest"), required=False, rest=True),
     ),
-    options=(Option("confirm", "run a writing tool (sent by the confirmation button)", flag=True),),
-    long_help="Tools marked ✎ may change things: they need an operator (MCP_OPERATORS) and a confirmation click.",
+    options=(Option("confirm", t("help.mcp.confirm"), flag=True),),
+    long_help=t("help.mcp.long"),
 )

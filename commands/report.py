@@ -72,7 +72,7 @@ async def report_command(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="report",
-    help="Executions, success rate, latency, cost and system load over 1h, 24h or 7d, with charts.",
+    help=t("help.report"),
     handler=report_command,
-    args=(Arg("window", "the period to cover", required=False, choices=("1h", "24h", "7d"), default="1h"),),
+    args=(Arg("window", t("help.report.window"), required=False, choices=("1h", "24h", "7d"), default="1h"),),
 )

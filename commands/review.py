@@ -42,8 +42,8 @@ async def review_command(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="review",
-    help="Review a pull request with the LLM (same review as the webhook).",
+    help=t("help.review"),
     handler=github_errors(review_command),
-    args=(Arg("pr", "pull request URL (https://github.com/owner/repo/pull/123) or owner/repo#123"),),
-    options=(Option("post", "also post (or update) the review comment on the pull request", flag=True),),
+    args=(Arg("pr", t("help.review.pr")),),
+    options=(Option("post", t("help.review.post"), flag=True),),
 )

@@ -84,6 +84,6 @@ async def status_command(ctx: Context, args: Args) -> Reply:
 
 
 COMMAND = Command(
-    name="status", help="Show the bot's health: uptime, queue, recent executions, CPU and memory.", handler=status_command,
-    args=(Arg("section", "pool: the LLM pool per deployment", required=False, choices=("pool",)),),
+    name="status", help=t("help.status"), handler=status_command,
+    args=(Arg("section", t("help.status.section"), required=False, choices=("pool",)),),
 )

@@ -3,12 +3,13 @@
     from commands.messages import t
     t("mcp.unknown_tool", ctx.locale, name="db.query")
 
-The strings live in topic tables beside this module (`general`, `mcp`, `github`, `alerts`, `report`,
-`status`) so that a branch adding a command edits one small file; they are merged here into one table,
-and a key defined twice stops the import. Keys of a topic table start with its topic (`mcp.`, `github.`,
-`alerts.`, `report.`, `health.`, `status.`); the general strings of dispatch, /help, /ask and the LLM
-have no prefix. `tests/unit/commands/test_messages.py` walks the table: every key has `en` and `ja`
-with the same format fields, and every `t("…")` in the package names a key that exists.
+The strings live in topic tables beside this module (`general`, `help`, `mcp`, `github`,
+`alerts`, `report`, `status`) so that a branch adding a command edits one small file; they are merged
+here into one table, and a key defined twice stops the import. Keys of a topic table start with its
+topic (`help.`, `mcp.`, `github.`, `alerts.`, `report.`, `health.`, `status.`); the general strings of
+dispatch, /ask and the LLM have no prefix. `tests/unit/commands/test_messages.py` walks the table:
+every key has `en` and `ja` with the same format fields, and every `t("…")` in the package names a key
+that exists.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 
-from commands.messages import alerts, general, github, mcp, report, status
+from commands.messages import alerts, general, github, help, mcp, report, status
 
 Table = Mapping[str, Mapping[str, str]]
 LOCALES = ("en", "ja")
@@ -78,6 +79,6 @@ def guess_locale(text: str, declared: str | None = None) -> str:
     return "ja" if _JAPANESE.search(text or "") else "en"
 
 
-t = Catalog(general.MESSAGES, mcp.MESSAGES, github.MESSAGES, alerts.MESSAGES, report.MESSAGES, status.MESSAGES)
+t = Catalog(general.MESSAGES, help.MESSAGES, mcp.MESSAGES, github.MESSAGES, alerts.MESSAGES, report.MESSAGES, status.MESSAGES)
 
 __all__ = ["Catalog", "LOCALES", "format_fields", "guess_locale", "language", "problems", "t"]

@@ -50,3 +50,14 @@ def test_locale_from_platform_or_from_japanese_text() -> None:
     assert guess_locale("hello", "ja-JP") == "ja"
     assert guess_locale("こんにちは", "en-US") == "en"
 
+
+
+def test_every_visible_command_is_described_in_both_languages() -> None:
+    from commands import default_commands
+
+    for cmd in (c for c in default_commands() if not c.hidden):
+        assert t.messages[f"help.{cmd.name}"]["en"] == cmd.help
+        if cmd.long_help:
+            assert t.messages[f"help.{cmd.name}.long"]["en"] == cmd.long_help
+        for part in (*cmd.args, *cmd.options):
+            assert t.messages[f"help.{cmd.name}.{part.name}"]["en"] == part.help, (cmd.name, part.name)
