@@ -45,7 +45,7 @@ def list_tools(ctx: Context, needle: str) -> Reply:
             for x in tools
         ]
         if state.state != "up":
-            lines.append(t("mcp.server_down", ctx.locale, name=state.name, state=state.state, error=state.last_error or "starting"))
+            lines.append(t("mcp.server_down", ctx.locale, name=state.name, state=state.state, error=state.last_error or t("status.mcp_starting", ctx.locale)))
         if lines:
             sections.append(Section("\n".join(lines), title=f"{state.name} ({state.transport}, {state.state})"))
     notes = [t("mcp.not_configured", ctx.locale, name=n, reason=r) for n, r in hub.skipped.items()]
