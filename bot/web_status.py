@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.adapters.messages import t
 from bot.storage.reads import lease_holders
+from commands.messages import language
 from reports.service import WINDOWS, ReportsService
 
 if TYPE_CHECKING:
@@ -81,7 +83,8 @@ def status_routes(bot: Bot) -> list[BaseRoute]:
         window = request.query_params.get("window", "24h")
         if window not in WINDOWS:
             window = "24h"
-        return HTMLResponse(render_page(await current_json(svc), await workers_json(bot, svc), window))
+        locale = svc.settings.report_locale
+        return HTMLResponse(render_page(await current_json(svc), await workers_json(bot, svc), window, locale))
 
     return [
         Route("/api/metrics/current", current),
@@ -130,7 +133,7 @@ def _value(v: float | None) -> str:
     return "" if v is None else f"= {v:g}"
 
 
-def render_page(current: dict[str, Any], workers: dict[str, Any], window: str) -> str:
+def render_page(current: dict[str, Any], workers: dict[str, Any], window: str, locale: str = "en") -> str:
     esc = html.escape
     v = current["values"]
     shown = [(k, v[k]) for k in sorted(v) if k.startswith(("system.", "process.", "pool.", "executions."))]
@@ -138,20 +141,22 @@ def render_page(current: dict[str, Any], workers: dict[str, Any], window: str) -
     alerts = "".join(
         f"<li class='{esc(a['severity'])}'><b>{esc(a['rule'])}</b> {esc(a['state'])} {esc(a['target'])} "
         f"{_value(a['value'])}"
-        f"{' · acked by ' + esc(a['acked_by']) if a['acked_by'] else ''}</li>"
+        f"{t('web.acked_by', locale, user=esc(a['acked_by'])) if a['acked_by'] else ''}</li>"
         for a in current["alerts"]
-    ) or "<li>no active alerts</li>"
+    ) or f"<li>{t('web.no_alerts', locale)}</li>"
     q = workers["queue"]
     links = " ".join(f"<a href='/?window={w}'>{w}</a>" for w in WINDOWS)
     imgs = "".join(f"<img src='/charts/{c}.png?window={window}' alt='{c}' width='800' height='360'>" for c in CHARTS)
+    title = t("web.title", locale)
+    summary = t("web.summary", locale, pending=q["pending"], running=q["running"], workers=len(workers["workers"]), links=links)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="60">
-<title>chatops status</title>
+<html lang="{language(locale)}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="60">
+<title>{title}</title>
 <style>body{{font-family:sans-serif;margin:1em 2em}}td{{padding:0 1em 0 0}}.critical{{color:#c62828}}
 .warning{{color:#ef6c00}}img{{display:block;margin:.5em 0;max-width:100%}}</style></head>
-<body><h1>chatops status</h1>
-<p>queue: {q['pending']} pending, {q['running']} running · workers: {len(workers['workers'])} · window: {links}</p>
-<h2>Alerts</h2><ul>{alerts}</ul>
-<h2>Charts ({esc(window)})</h2>{imgs}
-<h2>Latest sample</h2><table>{metrics or '<tr><td>no sample yet</td></tr>'}</table>
+<body><h1>{title}</h1>
+<p>{summary}</p>
+<h2>{t('web.alerts', locale)}</h2><ul>{alerts}</ul>
+<h2>{t('web.charts', locale, window=esc(window))}</h2>{imgs}
+<h2>{t('web.latest_sample', locale)}</h2><table>{metrics or f"<tr><td>{t('web.no_sample', locale)}</td></tr>"}</table>
 </body></html>"""

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import metrics
 from bot.adapters.base import Outbound, Outbounds
+from bot.adapters.messages import t
 from bot.doorbell import Doorbell
 from bot.storage.claimed import ClaimedExecution
 from bot.storage.models import Status
@@ -246,6 +247,6 @@ class Worker:
         try:
             cmd = self.registry.get(row.kind)
         except UnknownCommand:
-            text = f"this bot has no handler for {row.kind!r} any more"
+            text = t("handler_gone", row.locale, kind=row.kind)
             return Outcome(Reply.failure(text), text), ctx
         return await run_handler(cmd, ctx, Args(row.args)), ctx

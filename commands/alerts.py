@@ -12,7 +12,7 @@ from commands.context import Context
 from commands.errors import UserError
 from commands.model import Button, Reply, Section
 from commands.registry import Arg, Args, Command
-from commands.report_texts import t
+from commands.messages import t
 from reports.alerts import Notice
 from reports.service import ReportsService
 
@@ -40,31 +40,31 @@ def render_notice(notice: Notice, zone: ZoneInfo, locale: str = "en") -> Reply:
     rule = notice.rule
     if notice.action == "resolved":
         started = notice.started_at or notice.now
-        head = f"✅ {t('resolved', locale)} · {rule.name}"
-        body = t("resolved_after", locale, duration=duration(notice.now - started))
-        return Reply(sections=[Section(body, title=head)], footer=t("rule_footer", locale, rule=rule.name, repeat=duration(rule.repeat_seconds)))
-    state = t("reminder" if notice.action == "reminder" else "firing", locale)
+        head = f"✅ {t('alerts.resolved', locale)} · {rule.name}"
+        body = t("alerts.resolved_after", locale, duration=duration(notice.now - started))
+        return Reply(sections=[Section(body, title=head)], footer=t("alerts.rule_footer", locale, rule=rule.name, repeat=duration(rule.repeat_seconds)))
+    state = t("alerts.reminder" if notice.action == "reminder" else "alerts.firing", locale)
     head = f"{SEVERITY_MARK.get(rule.severity, '')} {state} [{rule.severity}] · {rule.name}".strip()
-    lines = [f"• {a.summary} — {t('since', locale, time=clock_time(a.since, zone))}" for a in notice.alerts]
+    lines = [f"• {a.summary} — {t('alerts.since', locale, time=clock_time(a.since, zone))}" for a in notice.alerts]
     if notice.acked_by:
-        lines.append(t("acked", locale, user=notice.acked_by, time=clock_time(notice.acked_at, zone)))
+        lines.append(t("alerts.acked", locale, user=notice.acked_by, time=clock_time(notice.acked_at, zone)))
     buttons = []
     if not notice.acked_by:
         buttons = [
-            Button(label=t("btn_ack", locale), action="alerts", value=f"ack {rule.name}", style="primary"),
-            Button(label=t("btn_silence", locale), action="alerts", value=f"silence {rule.name} 60"),
+            Button(label=t("alerts.btn_ack", locale), action="alerts", value=f"ack {rule.name}", style="primary"),
+            Button(label=t("alerts.btn_silence", locale), action="alerts", value=f"silence {rule.name} 60"),
         ]
     return Reply(
         sections=[Section("\n".join(lines), title=head)],
         buttons=buttons,
-        footer=t("rule_footer", locale, rule=rule.name, repeat=duration(rule.repeat_seconds)),
+        footer=t("alerts.rule_footer", locale, rule=rule.name, repeat=duration(rule.repeat_seconds)),
     )
 
 
 def service(ctx: Context) -> ReportsService:
     svc = ctx.services.reports
     if svc is None:
-        raise UserError(t("not_enabled", ctx.locale))
+        raise UserError(t("health.not_enabled", ctx.locale))
     return svc
 
 
@@ -76,25 +76,25 @@ async def alerts_command(ctx: Context, args: Args) -> Reply:
         return await _list(svc, zone, locale)
     rules = ", ".join(f"`{r}`" for r in sorted(svc.alerts.rules))
     if not rule_name:
-        raise UserError(t("needs_rule", locale, action=action, rules=rules))
+        raise UserError(t("alerts.needs_rule", locale, action=action, rules=rules))
     if rule_name not in svc.alerts.rules:
-        raise UserError(t("unknown_rule", locale, rule=rule_name, rules=rules))
+        raise UserError(t("alerts.unknown_rule", locale, rule=rule_name, rules=rules))
     now = svc.clock()
     if action == "ack":
         if await svc.alerts.store.ack(rule_name, ctx.requester, now) is None:
-            raise UserError(t("not_firing", locale, rule=rule_name))
-        return Reply.text(t("acked_ok", locale, rule=rule_name, user=ctx.requester))
+            raise UserError(t("alerts.not_firing", locale, rule=rule_name))
+        return Reply.text(t("alerts.acked_ok", locale, rule=rule_name, user=ctx.requester))
     try:
         minutes = int(args.get("minutes", "60"))
     except ValueError:
-        raise UserError(t("bad_minutes", locale)) from None
+        raise UserError(t("alerts.bad_minutes", locale)) from None
     if not 0 <= minutes <= MAX_SILENCE_MINUTES:
-        raise UserError(t("bad_minutes", locale))
+        raise UserError(t("alerts.bad_minutes", locale))
     until = now + minutes * 60 if minutes else None
     await svc.alerts.store.silence(rule_name, until, ctx.requester, now)
     if until is None:
-        return Reply.text(t("unsilenced_ok", locale, rule=rule_name))
-    return Reply.text(t("silenced_ok", locale, rule=rule_name, minutes=minutes, time=clock_time(until, zone)))
+        return Reply.text(t("alerts.unsilenced_ok", locale, rule=rule_name))
+    return Reply.text(t("alerts.silenced_ok", locale, rule=rule_name, minutes=minutes, time=clock_time(until, zone)))
 
 
 async def _list(svc: ReportsService, zone: ZoneInfo, locale: str) -> Reply:
@@ -105,28 +105,28 @@ async def _list(svc: ReportsService, zone: ZoneInfo, locale: str) -> Reply:
         lines = []
         for a in active:
             mark = SEVERITY_MARK.get(a.rule.severity, "")
-            extra = f" · {t('acked', locale, user=a.acked_by, time='')}".rstrip() if a.acked_by else ""
+            extra = f" · {t('alerts.acked', locale, user=a.acked_by, time='')}".rstrip() if a.acked_by else ""
             lines.append(
                 f"{mark} `{a.rule.name}` {a.state} — {a.rule.describe(a.value or 0.0, a.target)} "
-                f"({t('since', locale, time=clock_time(a.since, zone))}){extra}"
+                f"({t('alerts.since', locale, time=clock_time(a.since, zone))}){extra}"
             )
-        sections.append(Section("\n".join(lines), title=t("alerts_title", locale)))
+        sections.append(Section("\n".join(lines), title=t("alerts.title", locale)))
     else:
-        sections.append(Section(t("no_alerts", locale), title=t("alerts_title", locale)))
+        sections.append(Section(t("alerts.none", locale), title=t("alerts.title", locale)))
     if silences:
-        lines = [f"`{r}` — {t('silenced', locale, time=clock_time(g.silenced_until, zone))} ({g.silenced_by})" for r, g in sorted(silences.items())]
-        sections.append(Section("\n".join(lines), title=t("silences_title", locale)))
+        lines = [f"`{r}` — {t('alerts.silenced', locale, time=clock_time(g.silenced_until, zone))} ({g.silenced_by})" for r, g in sorted(silences.items())]
+        sections.append(Section("\n".join(lines), title=t("alerts.silences_title", locale)))
     return Reply(sections=sections, footer=f"{len(svc.alerts.rules)} rules: " + ", ".join(sorted(svc.alerts.rules)))
 
 
 COMMAND = Command(
     name="alerts",
-    help="List active alerts, or acknowledge / silence one rule: /alerts ack cpu_high, /alerts silence cpu_high 60.",
+    help=t("help.alerts"),
     handler=alerts_command,
     args=(
-        Arg("action", "list, ack or silence", required=False, choices=("list", "ack", "silence"), default="list"),
-        Arg("rule", "the rule name (see /alerts list)", required=False),
-        Arg("minutes", "silence duration in minutes (0 lifts it)", required=False, default="60"),
+        Arg("action", t("help.alerts.action"), required=False, choices=("list", "ack", "silence"), default="list"),
+        Arg("rule", t("help.alerts.rule"), required=False),
+        Arg("minutes", t("help.alerts.minutes"), required=False, default="60"),
     ),
 )
 
@@ -136,15 +136,15 @@ async def health_fields(svc: ReportsService, locale: str) -> list[tuple[str, str
     sample = await svc.current() or await svc.sampler.sample()
     v = sample.values
     parts = [
-        f"{name} {v[key]:.0f}%"
-        for name, key in (("CPU", "system.cpu_percent"), ("memory", "system.memory_percent"), ("disk", "system.disk_percent"))
+        t(label, locale, percent=v[key])
+        for label, key in (("health.cpu", "system.cpu_percent"), ("health.memory", "system.memory_percent"), ("health.disk", "system.disk_percent"))
         if key in v
     ]
     if "system.load1" in v:
-        parts.append(f"load {v['system.load1']:.2f}")
+        parts.append(t("health.load", locale, load=v["system.load1"]))
     active = [a for a in await svc.alerts.active() if a.state == "firing"]
     alerts = ", ".join(f"{SEVERITY_MARK.get(a.rule.severity, '')}{a.rule.name}" + (f"[{a.target}]" if a.target else "") for a in active)
     return [
-        (t("system", locale), ", ".join(parts) or t("no_sample", locale)),
-        (t("alerts_field", locale), alerts or t("no_alerts", locale)),
+        (t("health.system", locale), t("list_separator", locale).join(parts) or t("health.no_sample", locale)),
+        (t("health.alerts", locale), alerts or t("alerts.none", locale)),
     ]

@@ -77,11 +77,11 @@ async def ask_command(ctx: Context, args: Args) -> Reply:
     if result is None:
         raise UserError(t("llm_failed", ctx.locale, provider=llm.name, error="no answer"))
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
-    return Reply.text(result.text or text or "(empty answer)", footer=footer(result), in_thread=True)
+    return Reply.text(result.text or text or t("empty_answer", ctx.locale), footer=footer(result), in_thread=True)
 
 
 def _tool_reply(ctx: Context, answer: ToolAnswer) -> Reply:
-    sections = [Section(answer.text or "(empty answer)")]
+    sections = [Section(answer.text or t("empty_answer", ctx.locale))]
     if answer.stopped_after is not None:
         sections.append(Section(t("ask_step_limit", ctx.locale, steps=answer.stopped_after)))
     sections += [Section(t("ask_write_pending", ctx.locale, tool=name)) for name in answer.pending]
@@ -92,10 +92,9 @@ def _tool_reply(ctx: Context, answer: ToolAnswer) -> Reply:
 
 COMMAND = Command(
     name="ask",
-    help="Ask the LLM a question; the answer streams in.",
+    help=t("help.ask"),
     handler=ask_command,
-    args=(Arg("question", "what to ask, in any language", rest=True),),
-    options=(Option("model", "an alias (fast, smart, review…) or a deployment name"),),
-    long_help="With MCP tools mounted the model may call them (read-only unless you are an operator); "
-    "the tools used are listed under the answer.",
+    args=(Arg("question", t("help.ask.question"), rest=True),),
+    options=(Option("model", t("help.ask.model")),),
+    long_help=t("help.ask.long"),
 )

@@ -56,7 +56,8 @@ async def run_handler(cmd: Command, ctx: Context, args: Args) -> Outcome:
 
 
 def usage_reply(e: UsageError, locale: str) -> Reply:
-    return Reply.failure(f"{e.args[0]}\n{t('usage', locale, usage=e.usage)}", ephemeral=True)
+    problem = t(e.key, locale, **e.fields) if e.key else e.args[0]
+    return Reply.failure(f"{problem}\n{t('usage', locale, usage=e.usage)}", ephemeral=True)
 
 
 def unknown_reply(e: UnknownCommand, locale: str) -> Reply:

@@ -19,9 +19,14 @@ class UserError(CommandError):
 
 
 class UsageError(UserError):
-    def __init__(self, message: str, usage: str) -> None:
+    """`key` and `fields` name the catalog message, so the reply can be written in the asker's language;
+    the English message stays the exception's text (logs, `str(e)`)."""
+
+    def __init__(self, message: str, usage: str, *, key: str | None = None, fields: dict[str, object] | None = None) -> None:
         super().__init__(message)
         self.usage = usage
+        self.key = key
+        self.fields = fields or {}
 
     def __str__(self) -> str:
         return f"{self.args[0]}\nusage: {self.usage}"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from commands.context import Context
 from commands.errors import UserError
 from commands.mcp_args import parse_arguments, usage
-from commands.mcp_messages import t
+from commands.messages import t
 from commands.model import Button, Reply, Section
 from commands.registry import Arg, Args, Command, Option
 
@@ -25,7 +25,7 @@ MAX_OUTPUT = 3500
 
 def _hub(ctx: Context) -> Hub:
     if ctx.services.mcp is None:
-        raise UserError(t("not_started", ctx.locale))
+        raise UserError(t("mcp.not_started", ctx.locale))
     return ctx.services.mcp
 
 
@@ -45,57 +45,57 @@ def list_tools(ctx: Context, needle: str) -> Reply:
             for x in tools
         ]
         if state.state != "up":
-            lines.append(t("server_down", ctx.locale, name=state.name, state=state.state, error=state.last_error or "starting"))
+            lines.append(t("mcp.server_down", ctx.locale, name=state.name, state=state.state, error=state.last_error or t("status.mcp_starting", ctx.locale)))
         if lines:
             sections.append(Section("\n".join(lines), title=f"{state.name} ({state.transport}, {state.state})"))
-    notes = [t("not_configured", ctx.locale, name=n, reason=r) for n, r in hub.skipped.items()]
+    notes = [t("mcp.not_configured", ctx.locale, name=n, reason=r) for n, r in hub.skipped.items()]
     if notes:
         sections.append(Section("\n".join(notes)))
     if not sections:
-        return Reply.text(t("no_tools", ctx.locale), ephemeral=True)
-    return Reply(sections=[Section("", title=t("tools_title", ctx.locale)), *sections],
-                 footer=t("list_footer", ctx.locale), ephemeral=True)
+        return Reply.text(t("mcp.no_tools", ctx.locale), ephemeral=True)
+    return Reply(sections=[Section("", title=t("mcp.tools_title", ctx.locale)), *sections],
+                 footer=t("mcp.list_footer", ctx.locale), ephemeral=True)
 
 
 async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
     hub = _hub(ctx)
     name, _, text = rest.strip().partition(" ")
     if not name:
-        raise UserError(t("missing_tool", ctx.locale))
+        raise UserError(t("mcp.missing_tool", ctx.locale))
     from providers.hub import UnknownTool
 
     try:
         tool = hub.get(name)
     except UnknownTool as e:
-        lines = [t("unknown_tool", ctx.locale, name=e.name)]
+        lines = [t("mcp.unknown_tool", ctx.locale, name=e.name)]
         if e.hint:
             lines.append(e.hint)
         if e.suggestions:
             lines.append(t("did_you_mean", ctx.locale, names=", ".join(f"`{s}`" for s in e.suggestions)))
-        lines.append(t("see_list", ctx.locale))
+        lines.append(t("mcp.see_list", ctx.locale))
         raise UserError("\n".join(lines)) from None
     arguments = parse_arguments(text, tool.input_schema, ctx.locale)
     problems = hub.validate(tool, arguments)
     if problems:
-        raise UserError(t("invalid_arguments", ctx.locale, tool=tool.name,
+        raise UserError(t("mcp.invalid_arguments", ctx.locale, tool=tool.name,
                           problems="\n".join(f"• {p}" for p in problems), usage=usage(tool.name, tool.input_schema)))
     trusted = ctx.trigger in TRUSTED_TRIGGERS
     if not tool.read_only:
         if not trusted:
-            raise UserError(t("read_only_here", ctx.locale, tool=tool.name, trigger=ctx.trigger))
+            raise UserError(t("mcp.read_only_here", ctx.locale, tool=tool.name, trigger=ctx.trigger))
         if ctx.requester not in hub.settings.operators():
-            raise UserError(t("operator_only", ctx.locale, tool=tool.name))
+            raise UserError(t("mcp.operator_only", ctx.locale, tool=tool.name))
         if not confirmed:
             payload = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
             return Reply(
-                sections=[Section(t("confirm", ctx.locale, tool=tool.name, arguments=json.dumps(arguments, ensure_ascii=False, indent=2)))],
-                buttons=[Button(t("confirm_button", ctx.locale, tool=tool.name), "mcp", f"call --confirm {tool.name} {payload}", style="danger")],
+                sections=[Section(t("mcp.confirm", ctx.locale, tool=tool.name, arguments=json.dumps(arguments, ensure_ascii=False, indent=2)))],
+                buttons=[Button(t("mcp.confirm_button", ctx.locale, tool=tool.name), "mcp", f"call --confirm {tool.name} {payload}", style="danger")],
                 ephemeral=True,
             )
     result = await hub.call_tool(tool.name, arguments, read_only=not trusted)
     footer = f"{result.provider} · {result.tool} · {result.elapsed_ms:.0f} ms"
     if not result.ok:
-        return Reply.failure(t("call_failed", ctx.locale, tool=tool.name, code=result.error_code, message=result.error_message),
+        return Reply.failure(t("mcp.call_failed", ctx.locale, tool=tool.name, code=result.error_code, message=result.error_message),
                              footer=footer)
     return Reply(sections=[Section(render(result.data, ctx.locale))], footer=footer, in_thread=True)
 
@@ -109,7 +109,7 @@ def render(data: Any, locale: str = "en") -> str:
     else:
         body = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2)
     if len(body) > MAX_OUTPUT:
-        body = body[:MAX_OUTPUT] + "\n" + t("truncated", locale, n=MAX_OUTPUT)
+        body = body[:MAX_OUTPUT] + "\n" + t("mcp.truncated", locale, n=MAX_OUTPUT)
     return f"```\n{body}\n```{note}"
 
 
@@ -123,12 +123,12 @@ def _table(columns: list[Any], rows: list[list[Any]]) -> str:
 
 COMMAND = Command(
     name="mcp",
-    help="List MCP tools, or call one: /mcp call db.query sql=\"SELECT 1\"",
+    help=t("help.mcp"),
     handler=mcp_command,
     args=(
-        Arg("action", "list or call", choices=("list", "call")),
-        Arg("rest", "list: a filter; call: the tool name then key=value pairs or one JSON object", required=False, rest=True),
+        Arg("action", t("help.mcp.action"), choices=("list", "call")),
+        Arg("rest", t("help.mcp.rest"), required=False, rest=True),
     ),
-    options=(Option("confirm", "run a writing tool (sent by the confirmation button)", flag=True),),
-    long_help="Tools marked ✎ may change things: they need an operator (MCP_OPERATORS) and a confirmation click.",
+    options=(Option("confirm", t("help.mcp.confirm"), flag=True),),
+    long_help=t("help.mcp.long"),
 )

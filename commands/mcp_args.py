@@ -7,7 +7,7 @@ import shlex
 from typing import Any
 
 from commands.errors import UserError
-from commands.mcp_messages import t
+from commands.messages import t
 
 
 def _types(prop: dict[str, Any]) -> list[str]:
@@ -54,20 +54,20 @@ def parse_arguments(text: str, schema: dict[str, Any], locale: str = "en") -> di
         try:
             value = json.loads(text)
         except ValueError as e:
-            raise UserError(t("bad_json", locale, error=e)) from None
+            raise UserError(t("mcp.bad_json", locale, error=e)) from None
         if not isinstance(value, dict):
-            raise UserError(t("bad_json", locale, error="expected an object"))
+            raise UserError(t("mcp.bad_json", locale, error="expected an object"))
         return value
     try:
         words = shlex.split(text)
     except ValueError as e:
-        raise UserError(t("bad_quotes", locale, error=e)) from None
+        raise UserError(t("mcp.bad_quotes", locale, error=e)) from None
     props: dict[str, Any] = schema.get("properties") or {}
     out: dict[str, Any] = {}
     for word in words:
         key, sep, raw = word.partition("=")
         if not sep or not key:
-            raise UserError(t("not_key_value", locale, token=word))
+            raise UserError(t("mcp.not_key_value", locale, token=word))
         out[key] = _coerce(raw, props.get(key, {}))
     return out
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from commands.errors import UnknownCommand, UsageError
+from commands.messages import t
 
 if TYPE_CHECKING:
     from commands.context import Context
@@ -120,7 +121,7 @@ def parse_args(cmd: Command, text: str) -> Args:
             name, _, inline = token[2:].partition("=")
             opt = options.get(name)
             if opt is None:
-                raise UsageError(f"unknown option --{name}", cmd.usage())
+                raise _usage(cmd, "usage_unknown_option", name=name)
             pos = _skip_space(text, m.end())
             if opt.flag:
                 values[name] = True
@@ -130,7 +131,7 @@ def parse_args(cmd: Command, text: str) -> Args:
                 continue
             nxt = _TOKEN.match(text, pos)
             if nxt is None:
-                raise UsageError(f"--{name} needs a value", cmd.usage())
+                raise _usage(cmd, "usage_needs_value", name=name)
             values[name] = next(g for g in nxt.groups() if g is not None)
             pos = _skip_space(text, nxt.end())
             continue
@@ -142,14 +143,14 @@ def parse_args(cmd: Command, text: str) -> Args:
             pos = len(text)
             break
         if arg.choices and token not in arg.choices:
-            raise UsageError(f"{arg.name} must be one of: {', '.join(arg.choices)}", cmd.usage())
+            raise _usage(cmd, "usage_choices", name=arg.name, choices=", ".join(arg.choices))
         values[arg.name] = token
         pos = _skip_space(text, m.end())
     if pos < len(text) and text[pos:].strip():
-        raise UsageError(f"unexpected argument: {text[pos:].strip()}", cmd.usage())
+        raise _usage(cmd, "usage_unexpected", text=text[pos:].strip())
     for arg in positionals:
         if arg.required:
-            raise UsageError(f"missing <{arg.name}>", cmd.usage())
+            raise _usage(cmd, "usage_missing", name=arg.name)
         values[arg.name] = arg.default
     return Args(values)
 
@@ -159,20 +160,24 @@ def check_args(cmd: Command, given: Mapping[str, Any]) -> Args:
     known = {a.name for a in cmd.args} | set(values)
     unknown = sorted(k for k in given if k not in known)
     if unknown:
-        raise UsageError(f"unknown argument {unknown[0]!r}", cmd.usage())
+        raise _usage(cmd, "usage_unknown_argument", name=unknown[0])
     for arg in cmd.args:
         value = given.get(arg.name)
         if value is None:
             if arg.required:
-                raise UsageError(f"missing <{arg.name}>", cmd.usage())
+                raise _usage(cmd, "usage_missing", name=arg.name)
             values[arg.name] = arg.default
         elif arg.choices and value not in arg.choices:
-            raise UsageError(f"{arg.name} must be one of: {', '.join(arg.choices)}", cmd.usage())
+            raise _usage(cmd, "usage_choices", name=arg.name, choices=", ".join(arg.choices))
         else:
             values[arg.name] = value
     for name in values.keys() & given.keys() - {a.name for a in cmd.args}:
         values[name] = given[name]
     return Args(values)
+
+
+def _usage(cmd: Command, key: str, **fields: object) -> UsageError:
+    return UsageError(t(key, "en", **fields), cmd.usage(), key=key, fields=fields)
 
 
 def _skip_space(text: str, pos: int) -> int:

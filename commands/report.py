@@ -10,7 +10,7 @@ from commands.alerts import clock_time, service
 from commands.context import Context
 from commands.model import Image, Reply, Section
 from commands.registry import Arg, Args, Command
-from commands.report_texts import t
+from commands.messages import t
 from reports.analytics import Stat
 
 if TYPE_CHECKING:  # reports.report imports matplotlib: only when a report is built
@@ -37,29 +37,29 @@ def _table(stats: list[Stat], limit: int = 8) -> str:
 
 def render_report(data: ReportData, locale: str = "en") -> Reply:
     a = data.analytics
-    head = t("report_title", locale, window=data.window)
+    head = t("report.title", locale, window=data.window)
     period = f"{clock_time(data.since, data.zone)} → {clock_time(data.until, data.zone)}"
     sections = [Section(period, title=head)]
     if a.total.count:
-        sections.append(Section(_table(a.by_command), title=t("by_command", locale)))
+        sections.append(Section(_table(a.by_command), title=t("report.by_command", locale)))
         if a.by_model:
-            sections.append(Section(_table(a.by_model), title=t("by_model", locale)))
+            sections.append(Section(_table(a.by_model), title=t("report.by_model", locale)))
     else:
-        sections.append(Section(t("no_executions", locale)))
+        sections.append(Section(t("report.no_executions", locale)))
     if data.anomalies:
-        sections.append(Section("\n".join(f"• {f.text}" for f in data.anomalies), title=t("anomalies", locale)))
+        sections.append(Section("\n".join(f"• {f.text}" for f in data.anomalies), title=t("report.anomalies", locale)))
     if data.recommendations:
-        sections.append(Section("\n".join(f"• {f.text}" for f in data.recommendations), title=t("recommendations", locale)))
+        sections.append(Section("\n".join(f"• {f.text}" for f in data.recommendations), title=t("report.recommendations", locale)))
     fields = [
-        ("executions", f"{a.total.count} ({_rate(a.total)} ok, {a.total.failed} failed)"),
-        ("latency", f"p50 {_ms(a.total.p50_ms)}, p95 {_ms(a.total.p95_ms)}"),
-        ("tokens", f"{a.total.tokens_in} in, {a.total.tokens_out} out"),
-        ("cost", f"${a.total.cost:.4f}"),
+        (t("report.executions", locale), t("report.executions_value", locale, count=a.total.count, rate=_rate(a.total), failed=a.total.failed)),
+        (t("report.latency", locale), f"p50 {_ms(a.total.p50_ms)}, p95 {_ms(a.total.p95_ms)}"),
+        (t("report.tokens", locale), t("report.tokens_value", locale, tokens_in=a.total.tokens_in, tokens_out=a.total.tokens_out)),
+        (t("report.cost", locale), f"${a.total.cost:.4f}"),
     ]
-    for metric, name in (("system.cpu_percent", "CPU"), ("system.memory_percent", "memory")):
+    for metric, label in (("system.cpu_percent", "report.cpu"), ("system.memory_percent", "report.memory")):
         b = data.system.get(metric)
         if b is not None:
-            fields.append((name, f"avg {b.avg:.0f}%, max {b.max:.0f}%"))
+            fields.append((t(label, locale), t("report.load_value", locale, avg=b.avg, max=b.max)))
     images = [Image(c.png, c.title, f"{c.name}.png") for c in data.charts]
     return Reply(sections=sections, fields=fields, images=images)
 
@@ -72,7 +72,7 @@ async def report_command(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="report",
-    help="Executions, success rate, latency, cost and system load over 1h, 24h or 7d, with charts.",
+    help=t("help.report"),
     handler=report_command,
-    args=(Arg("window", "the period to cover", required=False, choices=("1h", "24h", "7d"), default="1h"),),
+    args=(Arg("window", t("help.report.window"), required=False, choices=("1h", "24h", "7d"), default="1h"),),
 )

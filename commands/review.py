@@ -5,7 +5,7 @@ import re
 
 from commands.context import Context
 from commands.errors import UserError
-from commands.github.messages import t
+from commands.messages import t
 from commands.github.review import MARKER, github_errors, github_services, run_review
 from commands.model import Conversation, Reply
 from commands.registry import Arg, Args, Command, Option
@@ -19,7 +19,7 @@ def parse_pr(ref: str) -> tuple[str, int]:
     ref = ref.strip().strip("<>")
     m = _URL.match(ref) or _SHORT.match(ref)
     if not m:
-        raise UserError(t("bad_pr_url", "en", url=ref))
+        raise UserError(t("github.bad_pr_url", "en", url=ref))
     return f"{m.group(1)}/{m.group(2)}", int(m.group(3))
 
 
@@ -28,7 +28,7 @@ async def review_command(ctx: Context, args: Args) -> Reply:
     gh = github_services(ctx)
     post = bool(args.get("post"))
     if post and gh.poster is None:
-        raise UserError(t("no_github", ctx.locale))
+        raise UserError(t("github.no_github", ctx.locale))
     # the chat copy carries no marker; the PR copy is the one upserted comment (and updates the state)
     outcome = await run_review(ctx, repo, number, force=True, save=post, marker=None)
     reply = outcome.reply
@@ -36,14 +36,14 @@ async def review_command(ctx: Context, args: Args) -> Reply:
         pr_copy = Reply(sections=reply.sections, footer=f"{reply.footer or ''}\n{MARKER}")
         assert gh.poster is not None
         await gh.poster.post(Conversation("github", repo, str(number)), pr_copy)
-        reply.footer = t("posted", ctx.locale, url=reply.footer or f"{repo}#{number}")
+        reply.footer = t("github.posted", ctx.locale, url=reply.footer or f"{repo}#{number}")
     return reply
 
 
 COMMAND = Command(
     name="review",
-    help="Review a pull request with the LLM (same review as the webhook).",
+    help=t("help.review"),
     handler=github_errors(review_command),
-    args=(Arg("pr", "pull request URL (https://github.com/owner/repo/pull/123) or owner/repo#123"),),
-    options=(Option("post", "also post (or update) the review comment on the pull request", flag=True),),
+    args=(Arg("pr", t("help.review.pr")),),
+    options=(Option("post", t("help.review.post"), flag=True),),
 )

@@ -18,27 +18,14 @@ import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic and makes it
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from reports.messages import t  # noqa: E402
+
 matplotlib.rcParams["font.family"] = ["IPAexGothic", "DejaVu Sans"]
 matplotlib.rcParams["axes.unicode_minus"] = False  # IPAexGothic has no U+2212
 
 SIZE = (8.0, 3.6)
 DPI = 100
 STATUS_COLORS = {"COMPLETED": "#2e7d32", "FAILED": "#c62828", "RUNNING": "#1565c0", "PENDING": "#9e9e9e"}
-
-LABELS = {
-    "executions": {"en": "Executions per hour by status", "ja": "1時間あたりの実行数（状態別）"},
-    "latency": {"en": "Latency p50 / p95 (s)", "ja": "レイテンシ p50 / p95（秒）"},
-    "cost": {"en": "LLM cost by model (USD, report window)", "ja": "モデル別 LLM コスト（USD・集計期間）"},
-    "system": {"en": "CPU and memory (%)", "ja": "CPU とメモリ使用率（%）"},
-    "cpu": {"en": "CPU", "ja": "CPU"},
-    "memory": {"en": "memory", "ja": "メモリ"},
-    "no_data": {"en": "no data", "ja": "データなし"},
-}
-
-
-def label(key: str, locale: str) -> str:
-    return LABELS[key].get(locale, LABELS[key]["en"])
-
 
 @dataclass(frozen=True, slots=True)
 class Chart:
@@ -84,12 +71,12 @@ def _time_axis(ax, zone: ZoneInfo, span: float, starts: list[float] | None = Non
 
 
 def _empty(ax, locale: str) -> None:  # type: ignore[no-untyped-def]
-    ax.text(0.5, 0.5, label("no_data", locale), ha="center", va="center", transform=ax.transAxes, color="#777")
+    ax.text(0.5, 0.5, t("chart.no_data", locale), ha="center", va="center", transform=ax.transAxes, color="#777")
 
 
 def executions_chart(starts: list[float], by_status: dict[str, list[int]], zone: ZoneInfo, locale: str) -> Chart:
     fig, ax = _figure()
-    title = label("executions", locale)
+    title = t("chart.executions", locale)
     ax.set_title(title)
     times = _times(starts, zone)
     width = (starts[1] - starts[0]) * 0.9 if len(starts) > 1 else 3000.0
@@ -108,7 +95,7 @@ def executions_chart(starts: list[float], by_status: dict[str, list[int]], zone:
 
 def latency_chart(starts: list[float], p50: list[float | None], p95: list[float | None], zone: ZoneInfo, locale: str) -> Chart:
     fig, ax = _figure()
-    title = label("latency", locale)
+    title = t("chart.latency", locale)
     ax.set_title(title)
     times = _times(starts, zone)
     sec = lambda xs: [x / 1000 if x is not None else float("nan") for x in xs]  # noqa: E731
@@ -126,7 +113,7 @@ def latency_chart(starts: list[float], p50: list[float | None], p95: list[float 
 def cost_chart(costs: dict[str, float], locale: str) -> Chart:
     fig, ax = _figure()
     fig.subplots_adjust(left=0.25)
-    title = label("cost", locale)
+    title = t("chart.cost", locale)
     ax.set_title(title)
     items = sorted(costs.items(), key=lambda kv: kv[1])[-12:]
     if items:
@@ -142,10 +129,10 @@ def cost_chart(costs: dict[str, float], locale: str) -> Chart:
 
 def system_chart(cpu: tuple[list[float], list[float]], mem: tuple[list[float], list[float]], zone: ZoneInfo, locale: str, span: float) -> Chart:
     fig, ax = _figure()
-    title = label("system", locale)
+    title = t("chart.system", locale)
     ax.set_title(title)
-    ax.plot(_times(cpu[0], zone), cpu[1], label=label("cpu", locale), color="#c62828", linewidth=1)
-    ax.plot(_times(mem[0], zone), mem[1], label=label("memory", locale), color="#1565c0", linewidth=1)
+    ax.plot(_times(cpu[0], zone), cpu[1], label=t("chart.cpu", locale), color="#c62828", linewidth=1)
+    ax.plot(_times(mem[0], zone), mem[1], label=t("chart.memory", locale), color="#1565c0", linewidth=1)
     ax.set_ylim(0, 100)
     if cpu[0] or mem[0]:
         ax.legend(loc="upper left", fontsize=8)

@@ -5,6 +5,7 @@ import statistics
 from dataclasses import dataclass
 
 from reports.analytics import Analytics, HourPoint
+from reports.messages import t
 from reports.samples import Bucket
 
 MIN_FINISHED = 20  # fewer executions than this say nothing about a rate
@@ -17,7 +18,7 @@ class Finding:
     figures: dict[str, float | str]
 
 
-def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float = 0.5) -> list[Finding]:
+def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float = 0.5, locale: str = "en") -> list[Finding]:
     """Compare the last hour with data against the hours before it."""
     points = [p for p in hourly if p.count]
     if not points:
@@ -27,25 +28,25 @@ def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float 
     finished = last.count - last.by_status.get("PENDING", 0) - last.by_status.get("RUNNING", 0)
     if finished >= MIN_FINISHED and last.failed / finished > error_rate:
         rate = last.failed / finished
-        out.append(Finding("error_rate", f"error rate {rate:.0%} in the last hour ({last.failed}/{finished}), above {error_rate:.0%}",
+        out.append(Finding("error_rate", t("finding.error_rate", locale, rate=rate, failed=last.failed, finished=finished, limit=error_rate),
                            {"error_rate": round(rate, 4), "failed": last.failed, "finished": finished}))
     p95s = [p.p95_ms for p in before if p.p95_ms is not None]
     if last.p95_ms is not None and len(p95s) >= 3:
         mean, sd = statistics.fmean(p95s), statistics.pstdev(p95s)
         if last.p95_ms > max(mean + 3 * sd, mean * 1.5):
-            out.append(Finding("latency_p95", f"p95 latency {last.p95_ms / 1000:.2f}s against a baseline of {mean / 1000:.2f}s",
+            out.append(Finding("latency_p95", t("finding.latency_p95", locale, p95=last.p95_ms / 1000, baseline=mean / 1000),
                                {"p95_ms": round(last.p95_ms, 1), "baseline_ms": round(mean, 1), "stdev_ms": round(sd, 1)}))
     counts = [p.count for p in hourly[:-1]]
     if len(counts) >= 3:
         baseline = statistics.fmean(counts)
         current = hourly[-1].count
         if baseline >= 5 and current < baseline * (1 - drop):
-            out.append(Finding("throughput_drop", f"{current} executions in the last hour against {baseline:.0f}/h before ({1 - current / baseline:.0%} down)",
+            out.append(Finding("throughput_drop", t("finding.throughput_drop", locale, current=current, baseline=baseline, drop=1 - current / baseline),
                                {"last_hour": current, "baseline_per_hour": round(baseline, 1)}))
     return out
 
 
-def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float | None = None) -> list[Finding]:
+def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float | None = None, locale: str = "en") -> list[Finding]:
     out: list[Finding] = []
     by_kind: dict[str, list] = {}
     for (kind, _), stat in a.by_command_model.items():
@@ -60,19 +61,21 @@ def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float 
                 m_cheap, m_dear = cheap.key.split("/", 1)[1], priciest.key.split("/", 1)[1]
                 out.append(Finding(
                     "cheaper_model",
-                    f"/{kind}: {m_cheap} costs ${cheap.cost_per_execution:.4f}/run with {cheap.success_rate:.0%} success "
-                    f"(n={cheap.finished}) vs {m_dear} ${priciest.cost_per_execution:.4f}/run with {priciest.success_rate:.0%} (n={priciest.finished})",
+                    t("finding.cheaper_model", locale, command=kind, cheap=m_cheap, cheap_cost=cheap.cost_per_execution,
+                      cheap_rate=cheap.success_rate, cheap_n=cheap.finished, dear=m_dear, dear_cost=priciest.cost_per_execution,
+                      dear_rate=priciest.success_rate, dear_n=priciest.finished),
                     {"command": kind, "model": m_cheap, "instead_of": m_dear,
                      "cost_per_run": round(cheap.cost_per_execution, 6), "other_cost_per_run": round(priciest.cost_per_execution, 6)},
                 ))
                 break
     for p in a.by_provider:
         if p.finished >= MIN_FINISHED and (p.success_rate or 1) < 0.9:
-            out.append(Finding("provider_errors", f"provider {p.key} failed {p.failed} of {p.finished} ({1 - (p.success_rate or 0):.0%})",
+            text = t("finding.provider_errors", locale, provider=p.key, failed=p.failed, finished=p.finished, rate=1 - (p.success_rate or 0))
+            out.append(Finding("provider_errors", text,
                                {"provider": p.key, "failed": p.failed, "finished": p.finished}))
     if queue is not None and queue.count and (queue.avg >= 1 or (pool_size and queue.max >= 2 * pool_size)):
-        size = f" (LLM_POOL_SIZE {pool_size:.0f})" if pool_size else ""
+        size = t("finding.pool_size", locale, size=pool_size) if pool_size else ""
         out.append(Finding("queue_saturation",
-                           f"the queue held {queue.avg:.1f} executions on average (max {queue.max:.0f}){size}: raise LLM_POOL_SIZE",
+                           t("finding.queue_saturation", locale, avg=queue.avg, max=queue.max, size=size),
                            {"queue_avg": round(queue.avg, 2), "queue_max": queue.max, **({"pool_size": pool_size} if pool_size else {})}))
     return out

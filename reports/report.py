@@ -50,9 +50,9 @@ async def build_report(
             ["system.cpu_percent", "system.memory_percent", "system.disk_percent", "executions.queue_depth", "pool.size"], since, now
         ),
     )
-    found = anomalies(a.hourly)
+    found = anomalies(a.hourly, locale=locale)
     pool_size = system["pool.size"].max if "pool.size" in system else None
-    recs = recommendations(a, system.get("executions.queue_depth"), pool_size)
+    recs = recommendations(a, system.get("executions.queue_depth"), pool_size, locale=locale)
     rendered: list[charts.Chart] = []
     if with_charts:
         rendered = await render_charts(a, cpu, mem, zone, locale, now - series_since)

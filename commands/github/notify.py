@@ -7,36 +7,35 @@ from __future__ import annotations
 
 from commands.context import Context
 from commands.github.safety import neutralize
+from commands.messages import format_fields, t
 from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command, keyed
 
+# webhook kind → catalog key of its headline; any other kind gets a plain "repo: kind" line
 _HEADLINES = {
-    "merged": "🔀 Merged into `{base}`: **{repo}#{number}** {title} (by {actor})",
-    "approved": "✅ Approved: **{repo}#{number}** {title} (by {actor})",
-    "changes_requested": "❌ Changes requested: **{repo}#{number}** {title} (by {actor})",
-    "push": "⬆️ {count} commit(s) pushed to `{branch}` of **{repo}** (by {actor})",
-    "branch_created": "🌱 Branch `{branch}` of **{repo}** created with {count} commit(s) (by {actor})",
-    "tag": "🏷️ Tag `{tag}` created in **{repo}** (by {actor})",
+    "merged": "github.notify_merged",
+    "approved": "github.notify_approved",
+    "changes_requested": "github.notify_changes_requested",
+    "push": "github.notify_push",
+    "branch_created": "github.notify_branch_created",
+    "tag": "github.notify_tag",
 }
 
 
 async def github_notify(ctx: Context, args: Args) -> Reply:
     kind = args["kind"]
     values = {k: neutralize(str(v)) if isinstance(v, str) else v for k, v in args.values.items()}
-    headline = _HEADLINES.get(kind, "{repo}: {kind}").format_map(_Missing(values))
+    key = _HEADLINES.get(kind, "github.notify_other")
+    # a field the delivery did not carry shows as "?" rather than failing the notification
+    headline = t(key, ctx.locale, **{f: values.get(f, "?") for f in format_fields(t.messages[key]["en"])})
     sections = [Section(headline)]
     if args.get("excerpt"):
         sections.append(Section("> " + neutralize(args["excerpt"]).replace("\n", "\n> ")))
     items = [neutralize(i) for i in args.get("items") or []]
     if items:
         more = int(args.get("more") or 0)
-        sections.append(Section("\n".join(f"- {i}" for i in items) + (f"\n- … and {more} more" if more else "")))
+        sections.append(Section("\n".join(f"- {i}" for i in items) + ("\n- " + t("github.notify_more", ctx.locale, more=more) if more else "")))
     return Reply(sections=sections, footer=args.get("url") or None)
-
-
-class _Missing(dict):  # type: ignore[type-arg]
-    def __missing__(self, key: str) -> str:
-        return "?"
 
 
 COMMAND = Command(

@@ -7,7 +7,7 @@ from commands.github.diffs import fit
 from commands.github.prompts import messages
 from commands.github.review import github_errors, github_services
 from commands.github.safety import fence, neutralize
-from commands.messages import t as common_t
+from commands.messages import t
 from commands.model import Reply
 from commands.registry import GITHUB, Args, Command, keyed
 
@@ -42,7 +42,7 @@ async def github_reply(ctx: Context, args: Args) -> Reply:
         diff_section = f"\nDiff of the pull request:\n{fence('diff', fitted.text + omitted)}\n"
     llm = ctx.services.llm
     if llm is None:
-        raise UserError(common_t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+        raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
     result = await llm.complete(messages(
         "reply", kind="pull request" if is_pr else "issue", kind_title="Pull request" if is_pr else "Issue",
         repo=repo, number=number, title=fence("title", issue.get("title") or ""),
@@ -52,7 +52,7 @@ async def github_reply(ctx: Context, args: Args) -> Reply:
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
     asker = args.get("asker")
     prefix = f"@{asker} " if asker else ""  # the one mention the bot makes: the person who asked
-    return Reply.text(prefix + (neutralize(result.text.strip()) or "(empty answer)"), footer=marker(args.get("comment_id")))
+    return Reply.text(prefix + (neutralize(result.text.strip()) or t("empty_answer", ctx.locale)), footer=marker(args.get("comment_id")))
 
 
 COMMAND = Command(

@@ -11,11 +11,10 @@ from commands.errors import TryLater, UserError
 from commands.github.diffs import fit
 from commands.github.findings import location, parse_review
 from commands.github.locks import KeyedLocks
-from commands.github.messages import t
 from commands.github.prompts import messages
 from commands.github.safety import fence
 from commands.github.service import GitHubServices
-from commands.messages import t as common_t
+from commands.messages import t
 from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command, keyed, Handler
 from providers.github.errors import GitHubError
@@ -34,7 +33,7 @@ def github_errors(handler: Handler) -> Handler:
             return await handler(ctx, args)
         except GitHubError as e:
             error = TryLater if e.transient else UserError
-            raise error(t("github_failed", ctx.locale, error=e.message)) from None
+            raise error(t("github.github_failed", ctx.locale, error=e.message)) from None
 
     return wrapped
 
@@ -42,7 +41,7 @@ def github_errors(handler: Handler) -> Handler:
 def github_services(ctx: Context) -> GitHubServices:
     gh = ctx.services.github
     if gh is None:
-        raise UserError(t("no_github", ctx.locale))
+        raise UserError(t("github.no_github", ctx.locale))
     return gh
 
 
@@ -74,7 +73,7 @@ async def _review(
         return ReviewOutcome(render(ctx.locale, state["notes"], [], earlier, marker, pr), head, True)
 
     base = state["head_sha"] if state else None
-    scope = t("review_scope_full", ctx.locale, sha=head[:7])
+    scope = t("github.review_scope_full", ctx.locale, sha=head[:7])
     diff: str | None = None
     if base and base != head:
         try:
@@ -82,20 +81,20 @@ async def _review(
         except Exception:  # the old head is gone (force-push): the compare 404s
             cmp = None
         if cmp and cmp.get("status") == "ahead":
-            diff, scope = cmp["diff"], t("review_scope_incremental", ctx.locale, base=base[:7], sha=head[:7])
+            diff, scope = cmp["diff"], t("github.review_scope_incremental", ctx.locale, base=base[:7], sha=head[:7])
         else:
-            scope = t("review_scope_forced", ctx.locale, base=base[:7], sha=head[:7])
+            scope = t("github.review_scope_forced", ctx.locale, base=base[:7], sha=head[:7])
     if diff is None:
         diff = await gh.reader.pull_diff(owner, name, number, inst)
 
     fitted = fit(diff, gh.review_max_tokens)
     new: list[dict[str, Any]] = []
     if not fitted.text.strip():
-        summary = t("empty_diff", ctx.locale)
+        summary = t("github.empty_diff", ctx.locale)
     else:
         llm = ctx.services.llm
         if llm is None:
-            raise UserError(common_t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+            raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
         raised = "\n".join(f"- {location(f)}{f['text']}" for f in earlier) or "(none)"
         prompt = messages(
             "review", repo=repo, number=number, title=fence("title", pr.get("title") or ""), scope=scope,
@@ -119,23 +118,23 @@ async def _review(
 
 def render(locale: str, notes: dict[str, Any], new: list[dict[str, Any]], earlier: list[dict[str, Any]],
            marker: str | None, pr: dict[str, Any]) -> Reply:
-    sections = [Section(f"_{notes.get('scope', '')}_", title=f"🤖 {t('review_title', locale)}"),
-                Section(notes.get("summary") or "", title=t("summary", locale))]
+    sections = [Section(f"_{notes.get('scope', '')}_", title=f"🤖 {t('github.review_title', locale)}"),
+                Section(notes.get("summary") or "", title=t("github.summary", locale))]
     risks = [f for f in new if f["kind"] == "risk"]
     suggestions = [f for f in new if f["kind"] == "suggestion"]
     if risks:
-        sections.append(Section("\n".join(f"- {f['text']}" for f in risks), title=t("risks", locale)))
+        sections.append(Section("\n".join(f"- {f['text']}" for f in risks), title=t("github.risks", locale)))
     if suggestions:
-        sections.append(Section("\n".join(f"- {location(f)}{f['text']}" for f in suggestions), title=t("suggestions", locale)))
+        sections.append(Section("\n".join(f"- {location(f)}{f['text']}" for f in suggestions), title=t("github.suggestions", locale)))
     if not new:
-        sections.append(Section(t("nothing_new", locale)))
+        sections.append(Section(t("github.nothing_new", locale)))
     if earlier:
         items = "\n".join(f"- {location(f)}{f['text']} ({f.get('sha', '')})" for f in earlier)
-        sections.append(Section(f"<details><summary>{t('earlier', locale)} ({len(earlier)})</summary>\n\n{items}\n</details>"))
+        sections.append(Section(f"<details><summary>{t('github.earlier', locale)} ({len(earlier)})</summary>\n\n{items}\n</details>"))
     omitted = notes.get("omitted") or []
     if omitted:
         items = "\n".join(f"- `{path}`: {reason}" for path, reason in omitted)
-        sections.append(Section(f"{t('omitted_note', locale)}\n{items}", title=f"⚠️ {t('omitted', locale)}"))
+        sections.append(Section(f"{t('github.omitted_note', locale)}\n{items}", title=f"⚠️ {t('github.omitted', locale)}"))
     footer = f"{pr.get('html_url') or ''}\n{marker}" if marker else (pr.get("html_url") or None)
     return Reply(sections=sections, footer=footer, in_thread=True)
 

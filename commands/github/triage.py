@@ -7,11 +7,10 @@ import re
 from commands.context import Context
 from commands.errors import UserError
 from commands.github.findings import parse_json
-from commands.github.messages import t
 from commands.github.prompts import messages
 from commands.github.review import github_errors, github_services
 from commands.github.safety import fence, neutralize
-from commands.messages import t as common_t
+from commands.messages import t
 from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command, keyed
 
@@ -35,7 +34,7 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
     candidates = [i for i in page.items if i["number"] != number][:40]
     llm = ctx.services.llm
     if llm is None:
-        raise UserError(common_t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+        raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
     listing = "\n".join(f"{i['number']}: {i['title']}" for i in candidates) or "(none)"
     result = await llm.complete(messages(
         "triage", repo=repo, labels=", ".join(labels) or "(none)", number=number,
@@ -55,13 +54,13 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
         chosen = []
         dups = [n for n, i in known.items() if similar(i["title"], issue.get("title") or "") >= 0.5]
     chosen = list(dict.fromkeys(chosen))
-    dup_lines = "\n".join(f"- #{n} {neutralize(known[n]['title'])}" for n in dict.fromkeys(dups)) or t("none", ctx.locale)
-    label_text = ", ".join(f"`{neutralize(lb)}`" for lb in chosen) or t("none", ctx.locale)
+    dup_lines = "\n".join(f"- #{n} {neutralize(known[n]['title'])}" for n in dict.fromkeys(dups)) or t("github.none", ctx.locale)
+    label_text = ", ".join(f"`{neutralize(lb)}`" for lb in chosen) or t("github.none", ctx.locale)
     return Reply(
         sections=[
-            Section(summary or "(empty answer)", title=f"🤖 {t('triage_title', ctx.locale)}"),
-            Section(f"{label_text}\n_{t('labels_note', ctx.locale)}_", title=t("suggested_labels", ctx.locale)),
-            Section(dup_lines, title=t("duplicates", ctx.locale)),
+            Section(summary or t("empty_answer", ctx.locale), title=f"🤖 {t('github.triage_title', ctx.locale)}"),
+            Section(f"{label_text}\n_{t('github.labels_note', ctx.locale)}_", title=t("github.suggested_labels", ctx.locale)),
+            Section(dup_lines, title=t("github.duplicates", ctx.locale)),
         ],
         footer=MARKER,
     )

@@ -70,13 +70,14 @@ async def pool_bot(make_settings, db_url: str, terminal: Recording, fake_llm: Fa
         yield b
 
 
-async def run(bot: Bot, *texts: str, user: str = "alice") -> list[dict]:
+async def run(bot: Bot, *texts: str, user: str = "alice", locale: str | None = None) -> list[dict]:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
         ids = []
         for text in texts:
-            result = await bot.intake.submit(Event(source="console", user=user, conversation=Conversation("console", "t"), text=text))
+            event = Event(source="console", user=user, conversation=Conversation("console", "t"), text=text, locale=locale)
+            result = await bot.intake.submit(event)
             assert isinstance(result, Accepted), result
             ids.append(result.execution_id)
         return [await bot.store.wait_finished(i, timeout=10) for i in ids]
@@ -139,11 +140,26 @@ async def test_status_pool_shows_each_deployment(pool_bot: Bot, fake_llm: FakeLL
     assert "openai/gpt-4o-mini: 1 requests" in out
 
 
+async def test_status_pool_in_japanese(pool_bot: Bot, fake_llm: FakeLLM, terminal: Recording) -> None:
+    await run(pool_bot, "/ask hello")
+    [row] = await run(pool_bot, "/status pool", locale="ja")
+    assert row["status"] == Status.COMPLETED
+    out = terminal.getvalue()
+    assert "*LLM プール*" in out and "スロット使用中 0/1、待機 0 件（上限 0）" in out
+    header = next(s for s in out.splitlines() if s.startswith("デプロイ"))
+    assert header.split() == ["デプロイ", "状態", "実行中", "待機", "p50/p95", "ms", "エラー率", "本日のトークン", "本日のコスト"]
+    line = next(s for s in out.splitlines() if s.startswith("fake (openai:gpt-4o-mini)"))
+    assert "クローズ" in line and "0/10" in line
+    assert "*起動以降の累計（プロバイダー/モデル別）*" in out and "openai/gpt-4o-mini: 1 件、" in out
+
+
 async def test_with_the_pool_disabled_ask_still_streams_and_status_says_so(bot: Bot, transcript) -> None:  # type: ignore[no-untyped-def]
     rows = [*(await run(bot, "/ask hi there")), *(await run(bot, "/status pool"))]
     assert [r["status"] for r in rows] == [Status.COMPLETED, Status.COMPLETED]
     assert "echo: hi there" in transcript.getvalue()
     assert "The LLM pool is off (ENABLE_LLM_POOL=false): requests go straight to openai." in transcript.getvalue()
+    await run(bot, "/status pool", locale="ja")
+    assert "LLM プールは無効です（ENABLE_LLM_POOL=false）。リクエストは openai に直接送られます。" in transcript.getvalue()
 
 
 async def test_the_pool_is_visible_at_metrics_while_the_bot_runs(pool_bot: Bot) -> None:

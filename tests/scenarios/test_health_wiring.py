@@ -81,12 +81,13 @@ async def wired(  # type: ignore[no-untyped-def]
         yield b
 
 
-async def run(bot: Bot, *texts: str, user: str = "alice") -> None:
+async def run(bot: Bot, *texts: str, user: str = "alice", locale: str | None = None) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
         for text in texts:  # one after the other: each failure counts against the breaker in order
-            result = await bot.intake.submit(Event(source="console", user=user, conversation=Conversation("console", "t"), text=text))
+            event = Event(source="console", user=user, conversation=Conversation("console", "t"), text=text, locale=locale)
+            result = await bot.intake.submit(event)
             assert isinstance(result, Accepted), result
             await bot.store.wait_finished(result.execution_id, timeout=10)
     finally:
@@ -205,3 +206,24 @@ async def test_status_shows_system_pool_providers_and_active_alerts(wired: Bot, 
     assert "0/5 slots busy, 0 queued, 2 deployments (open: flaky)" in lines["pool"] and "/status pool" in lines["pool"]
     assert "gone down (0 tools" in lines["MCP"]
     assert "breaker_open[flaky]" in lines["alerts"]
+
+
+async def test_status_in_a_japanese_conversation_has_japanese_labels_and_lines(wired: Bot, fake_llm: FakeLLM, transcript) -> None:  # type: ignore[no-untyped-def]
+    svc = wired.services.reports
+    assert svc is not None
+    await open_the_breaker(wired, fake_llm)
+    await monitor(wired, svc).tick()
+    before = len(transcript.getvalue())
+    await run(wired, "/status", locale="ja-JP")
+    out = transcript.getvalue()[before:]
+    lines = {line.split(None, 1)[0]: line for line in out.splitlines() if line.strip()}
+    assert "*ステータス*" in lines
+    assert {"稼働時間", "バージョン", "データベース", "キュー", "直近1時間の実行", "プロセス", "LLM", "プール", "MCP", "システム", "アラート"} <= set(lines)
+    assert "待機 0 件、実行中 1 件" in lines["キュー"]  # the /status itself is running
+    assert "失敗 3 件" in lines["直近1時間の実行"]  # the three failing asks that opened the breaker
+    assert "スレッド" in lines["プロセス"]
+    assert "スロット使用中 0/5、待機 0 件、デプロイ 2 件（オープン: flaky）" in lines["プール"] and "詳細は `/status pool`" in lines["プール"]
+    assert "gone 停止（ツール 0 個" in lines["MCP"] and "db 未設定" in lines["MCP"]
+    assert "メモリ" in lines["システム"] and "breaker_open[flaky]" in lines["アラート"]
+    for english in ("uptime", "queue", "last hour", "slots busy", "threads", "not configured", "memory"):
+        assert english not in out

@@ -10,16 +10,16 @@ from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
 
 
-def console_event(text: str, channel: str = "test") -> Event:
-    return Event(source="console", user="alice", conversation=Conversation("console", channel), text=text)
+def console_event(text: str, channel: str = "test", locale: str | None = None) -> Event:
+    return Event(source="console", user="alice", conversation=Conversation("console", channel), text=text, locale=locale)
 
 
-async def run_one(bot: Bot, text: str, timeout: float = 10) -> dict:
+async def run_one(bot: Bot, text: str, timeout: float = 10, locale: str | None = None) -> dict:
     stop = asyncio.Event()
     worker = bot.worker()
     task = asyncio.create_task(worker.run(stop))
     try:
-        result = await bot.intake.submit(console_event(text))
+        result = await bot.intake.submit(console_event(text, locale=locale))
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=timeout)
     finally:
@@ -82,5 +82,20 @@ async def test_japanese_question_gets_japanese_usage_and_errors(make_settings, s
     async with open_bot(make_settings(core={"database_url": sqlite_url, "poll_interval": 0.05}), outbounds=[console]) as b:
         row = await run_one(b, "/ask 今日の予定は？")
         rejected = await b.intake.submit(console_event("/しらない"))
+        bad_usage = await b.intake.submit(console_event("/report 一週間"))
     assert row["locale"] == "ja" and "LLM が設定されていません" in transcript.getvalue()
     assert isinstance(rejected, Rejected) and "というコマンドはありません" in rejected.reply.plain_text()
+    assert isinstance(bad_usage, Rejected)
+    assert "window は次のいずれかを指定してください: 1h, 24h, 7d" in bad_usage.reply.plain_text()
+    assert "使い方: `/report [<1h|24h|7d>]`" in bad_usage.reply.plain_text()
+
+
+async def test_help_and_status_in_a_japanese_conversation(bot: Bot, transcript) -> None:
+    for line in ("/help", "/help alerts", "/status"):
+        row = await run_one(bot, line, locale="ja")
+        assert row["status"] == Status.COMPLETED, row["error"]
+    out = transcript.getvalue()
+    assert "*コマンド一覧*" in out and "LLM に質問します。回答は順次表示されます。" in out
+    assert "• `minutes`: ミュートする分数（0 で解除）" in out
+    assert "*ステータス*" in out and "稼働時間" in out and "直近1時間の実行" in out and "データベース" in out
+    assert "Ask the LLM a question" not in out and "uptime" not in out

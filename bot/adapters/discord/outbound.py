@@ -19,6 +19,7 @@ from discord.http import HTTPClient, Route
 
 from bot.adapters.discord import render
 from bot.adapters.discord.target import PLATFORM, DiscordTarget
+from commands.messages import guess_locale
 from commands.model import Conversation, Reply
 
 log = logging.getLogger("chatops.discord")
@@ -95,7 +96,8 @@ class DiscordOutbound:
         if long and self.button_store is not None:  # a reply edited in place keeps its buttons: store once a day
             await self.button_store.remember_buttons(long)
             self._remembered.update(dict.fromkeys(long, now))
-        return render.messages(reply, store_long=self.button_store is not None)
+        # the note on a long answer follows the answer's language, as Slack's not-in-channel note does
+        return render.messages(reply, guess_locale(reply.plain_text()), store_long=self.button_store is not None)
 
     async def _post(self, target: DiscordTarget, reply: Reply, final: bool, *, webhook: bool) -> str | None:
         msgs = await self._render(reply)

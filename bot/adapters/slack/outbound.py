@@ -65,7 +65,7 @@ class SlackOutbound:
             if e.response.get("error") not in NOT_A_MEMBER or not target.user or target.channel == target.user:
                 raise
         # The bot cannot post there (not invited, or another person's DM): answer the asker in its DM.
-        note = t("not_in_channel", guess_locale(reply.plain_text()), channel=target.channel)
+        note = t("not_in_channel", conversation.locale or guess_locale(reply.plain_text()), channel=target.channel)
         moved = replace(reply, sections=[Section(note), *reply.sections], ephemeral=False)
         return await self._post(SlackTarget(target.user), moved, final)
 

@@ -75,3 +75,12 @@ def test_duplicate_names_are_refused() -> None:
 def test_hidden_commands_are_not_listed() -> None:
     names = [c.name for c in Registry(default_commands()).visible()]
     assert "noop" not in names and names[:3] == ["help", "status", "ask"]
+
+
+def test_a_usage_error_is_written_in_the_askers_language() -> None:
+    from commands.dispatch import usage_reply
+
+    with pytest.raises(UsageError) as e:
+        CMD.parse("--nope list")
+    assert usage_reply(e.value, "ja").plain_text() == "--nope というオプションはありません\n使い方: `" + CMD.usage() + "`"
+    assert usage_reply(e.value, "en").plain_text() == "unknown option --nope\nUsage: `" + CMD.usage() + "`"

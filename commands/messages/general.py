@@ -1,9 +1,7 @@
-"""User-facing strings of `commands/`, in English and Japanese, so wording lives in one place."""
+"""Strings of dispatch, /help, /ask and the LLM errors every handler shares (no key prefix)."""
 from __future__ import annotations
 
-import re
-
-_MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES: dict[str, dict[str, str]] = {
     "unknown_command": {
         "en": "Unknown command `/{name}`.",
         "ja": "`/{name}` というコマンドはありません。",
@@ -12,13 +10,19 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "see_help": {"en": "Type `/help` for the list of commands.", "ja": "`/help` でコマンド一覧を表示します。"},
     "empty_command": {"en": "Type a command, e.g. `/help`.", "ja": "コマンドを入力してください（例: `/help`）。"},
     "usage": {"en": "Usage: `{usage}`", "ja": "使い方: `{usage}`"},
+    "usage_unknown_option": {"en": "unknown option --{name}", "ja": "--{name} というオプションはありません"},
+    "usage_needs_value": {"en": "--{name} needs a value", "ja": "--{name} には値が必要です"},
+    "usage_choices": {"en": "{name} must be one of: {choices}", "ja": "{name} は次のいずれかを指定してください: {choices}"},
+    "usage_unknown_argument": {"en": "unknown argument {name}", "ja": "{name} という引数はありません"},
+    "usage_unexpected": {"en": "unexpected argument: {text}", "ja": "余分な引数があります: {text}"},
+    "usage_missing": {"en": "missing <{name}>", "ja": "<{name}> を指定してください"},
     "internal_error": {
         "en": "Something went wrong while running `/{name}` (error id `{ref}`). The team can find it in the logs.",
         "ja": "`/{name}` の実行中にエラーが発生しました（エラーID `{ref}`）。ログで確認できます。",
     },
     "llm_not_configured": {
         "en": "No LLM is configured: {hint}.",
-        "ja": "LLM が設定されていません。OPENAI_BASE_URL（OpenAI 互換の /v1 エンドポイント）と必要なら OPENAI_API_KEY を設定してください（OpenAI 本家なら OPENAI_API_KEY だけで動きます）。",
+        "ja": "LLM が設定されていません（{hint}）。",
     },
     "llm_failed": {
         "en": "The LLM provider `{provider}` failed: {error}",
@@ -60,32 +64,6 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ja": "モデルが変更を伴う可能性のある `{tool}` の実行を求めました。実行していません。オペレーターはボタンから実行できます。",
     },
     "ask_write_button": {"en": "Run {tool}", "ja": "{tool} を実行"},
+    "list_separator": {"en": ", ", "ja": "、"},
+    "empty_answer": {"en": "(empty answer)", "ja": "（回答が空でした）"},
 }
-
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
-
-
-def guess_locale(text: str, declared: str | None = None) -> str:
-    """The platform's declared locale wins; otherwise Japanese script in the text means 'ja'."""
-    if declared:
-        return "ja" if declared.lower().startswith("ja") else "en"
-    return "ja" if _JAPANESE.search(text or "") else "en"
-
-
-class Catalog:
-    """User-facing strings of one area, in English and Japanese: `t = Catalog({...}); t("key", "ja", x=1)`.
-
-    Each area keeps its own table (fewer merge conflicts, strings beside their code); the lookup is this one.
-    A locale such as "ja-JP" counts as Japanese; anything unknown falls back to English.
-    """
-
-    def __init__(self, messages: dict[str, dict[str, str]]) -> None:
-        self._messages = messages
-
-    def __call__(self, key: str, locale: str | None = "en", **kwargs: object) -> str:
-        table = self._messages[key]
-        lang = "ja" if (locale or "").lower().startswith("ja") else "en"
-        return table.get(lang, table["en"]).format(**kwargs)
-
-
-t = Catalog(_MESSAGES)
