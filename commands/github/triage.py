@@ -5,17 +5,15 @@ from __future__ import annotations
 import re
 
 from commands.context import Context
-from commands.errors import UserError
 from commands.github.findings import parse_json
 from commands.github.messages import t
 from commands.github.prompts import messages
 from commands.github.review import github_errors, github_services
 from commands.github.safety import fence, neutralize
-from commands.messages import t as common_t
 from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command
 
-MARKER = "<!-- chatops:triage -->"
+UPSERT_KEY = "triage"  # one triage comment per issue: a retried execution edits it
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
 
@@ -33,15 +31,13 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
     labels = [lb["name"] for lb in await gh.reader.labels(owner, name, inst) if lb.get("name")]
     page = await gh.reader.list_issues(owner, name, state="open", per_page=50, inst=inst)
     candidates = [i for i in page.items if i["number"] != number][:40]
-    llm = ctx.services.llm
-    if llm is None:
-        raise UserError(common_t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+    llm = ctx.llm()
     listing = "\n".join(f"{i['number']}: {i['title']}" for i in candidates) or "(none)"
     result = await llm.complete(messages(
         "triage", repo=repo, labels=", ".join(labels) or "(none)", number=number,
         title=fence("title", issue.get("title") or ""), body=fence("body", (issue.get("body") or "")[:6000]),
         candidates=fence("open_issues", listing),
-    ))
+    ), meta=ctx.llm_meta(COMMAND.priority, repo=repo))
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
     data = parse_json(result.text)
     by_lower = {lb.lower(): lb for lb in labels}
@@ -63,7 +59,7 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
             Section(f"{label_text}\n_{t('labels_note', ctx.locale)}_", title=t("suggested_labels", ctx.locale)),
             Section(dup_lines, title=t("duplicates", ctx.locale)),
         ],
-        footer=MARKER,
+        upsert_key=UPSERT_KEY,
     )
 
 
