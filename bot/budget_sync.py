@@ -1,4 +1,4 @@
-"""The pool's daily budgets, kept across restarts and worker processes through the Execution table.
+"""The LLM service's daily budgets (the pool's or the single client's), kept across restarts and worker processes through the Execution table.
 
 The pool counts spending in memory (reservation must stay synchronous). Each execution records its
 cost, deployment, requester and conversation, so the day's spending per budget key can be summed from
@@ -18,11 +18,11 @@ from typing import Any
 
 from bot.storage.reads import spending_between
 from bot.storage.store import Store
-from commands.ask import budget_keys
+from commands.llm import budget_keys
 from commands.model import Conversation
 from pool.accounting import BudgetKey
 from pool.health import utc_day
-from pool.pool import LLMPool
+from pool.client import LLMService
 
 log = logging.getLogger("chatops.budgets")
 INTERVAL = 60.0
@@ -41,15 +41,15 @@ async def recorded_spending(store: Store, day: str) -> dict[BudgetKey, float]:
     return spent
 
 
-async def sync_once(pool: LLMPool, store: Store) -> None:
+async def sync_once(pool: LLMService, store: Store) -> None:
     day = utc_day()
     pool.budgets.merge_spent(day, await recorded_spending(store, day))
 
 
 @contextlib.asynccontextmanager
-async def budgets_from_database(pool: LLMPool, store: Store) -> AsyncIterator[None]:
+async def budgets_from_database(pool: LLMService, store: Store) -> AsyncIterator[None]:
     """Merge the recorded spending now, then every minute while the bot runs (open_bot enters this only
-    when the pool has budgets)."""
+    when the LLM service, pool or single client, has budgets)."""
     await sync_once(pool, store)
 
     async def loop() -> None:

@@ -22,8 +22,7 @@ async def open_llm(settings: LLMSettings, store: Store) -> AsyncIterator[LLMServ
         return
     try:
         with _pool_metrics(llm):
-            budgets = getattr(llm, "budgets", None)
-            if budgets is not None and budgets.limits:
+            if llm.budgets.limits:
                 from bot.budget_sync import budgets_from_database
 
                 async with budgets_from_database(llm, store):

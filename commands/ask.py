@@ -6,37 +6,16 @@ import contextlib
 from commands.ask_tools import ToolAnswer, answer_with_tools, offered_tools, tools_used_lines
 from commands.context import Context
 from commands.errors import UserError
+from commands.llm import pool_refusals
 from commands.messages import t
-from commands.model import Conversation, Reply, Section
+from commands.model import Reply, Section
 from commands.registry import Arg, Args, Command, Option
-from pool.client import CallMeta, Completion, Message
-from pool.errors import BudgetExceeded, CircuitOpen, PoolBusy, PoolError, ProviderError, UnknownModel
+from pool.client import Completion, Message
 
 SYSTEM_PROMPT = (
     "You are a helpful assistant inside a team's chat. Answer concisely in the language of the question. "
     "Use Markdown sparingly."
 )
-
-
-def budget_keys(requester: str, conversation: Conversation) -> dict[str, str | None]:
-    """Who pays: the user, the channel (threads share it), and the repository for GitHub conversations."""
-    repo = conversation.channel if conversation.platform == "github" else None
-    return {"user": requester, "channel": f"{conversation.platform}:{conversation.channel}", "repo": repo}
-
-
-def pool_error_text(e: PoolError, locale: str) -> str | None:
-    """The user's sentence for a pool refusal (busy, budget, open circuits, unknown model); None otherwise."""
-    if isinstance(e, PoolBusy):
-        if e.queue_size == 0:
-            return t("llm_busy_no_queue", locale)
-        return t("llm_busy", locale, position=e.position, size=e.queue_size)
-    if isinstance(e, BudgetExceeded):
-        return t("llm_budget", locale, budget=e.budget, spent=e.spent, limit=e.limit)
-    if isinstance(e, CircuitOpen):
-        return t("llm_circuit_open", locale, names=", ".join(e.deployments), seconds=e.retry_in)
-    if isinstance(e, UnknownModel):
-        return t("llm_unknown_model", locale, name=e.name, known=", ".join(e.known))
-    return None
 
 
 def footer(result: Completion) -> str:
@@ -50,13 +29,11 @@ def footer(result: Completion) -> str:
 
 
 async def ask_command(ctx: Context, args: Args) -> Reply:
-    llm = ctx.services.llm
-    if llm is None:
-        raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+    llm = ctx.llm()
     messages = [Message("system", SYSTEM_PROMPT), Message("user", args["question"])]
-    meta = CallMeta(priority=COMMAND.priority, **budget_keys(ctx.requester, ctx.conversation))
+    meta = ctx.llm_meta(COMMAND.priority)
     text, result = "", None
-    try:
+    with pool_refusals(ctx.locale):
         specs = offered_tools(ctx)
         if specs:  # the hub has tools for this requester: the tool loop (commands/ask_tools.py)
             return _tool_reply(ctx, await answer_with_tools(ctx, llm, specs, messages, model=args.get("model"), meta=meta))
@@ -67,13 +44,6 @@ async def ask_command(ctx: Context, args: Args) -> Reply:
                 else:
                     text += event
                     await ctx.progress(Reply.text(text, in_thread=True))  # the outbox throttles edits
-    except ProviderError:
-        raise
-    except PoolError as e:
-        message = pool_error_text(e, ctx.locale)
-        if message is None:
-            raise
-        raise UserError(message) from None
     if result is None:
         raise UserError(t("llm_failed", ctx.locale, provider=llm.name, error="no answer"))
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)

@@ -8,7 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from commands.errors import UserError
+from commands.llm import budget_keys
+from commands.messages import t
 from commands.model import Conversation, Reply
+from pool.client import CallMeta
 
 if TYPE_CHECKING:
     from commands.github.service import GitHubServices
@@ -86,3 +90,17 @@ class Context:
     async def progress(self, reply: Reply) -> None:
         """Show an intermediate state (streamed tokens, a progress line) in the execution's message."""
         await self.outbox.show(reply)
+
+    def llm(self) -> LLMService:
+        """The LLM service, or the user's "not configured" error with the hint of how to set one up."""
+        llm = self.services.llm
+        if llm is None:
+            raise UserError(t("llm_not_configured", self.locale, hint=self.services.llm_hint))
+        return llm
+
+    def llm_meta(self, priority: int, *, repo: str | None = None) -> CallMeta:
+        """Who this call is for, as the pool queues and budgets it: the requester, the conversation's
+        channel, and the repository (`repo`, e.g. the PR's of a `/review` asked in Slack; else the
+        conversation's own when it is a GitHub thread)."""
+        keys = budget_keys(self.requester, self.conversation)
+        return CallMeta(priority=priority, user=keys["user"], channel=keys["channel"], repo=repo or keys["repo"])

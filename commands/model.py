@@ -92,7 +92,9 @@ class Reply:
     """What a handler returns; rendered by the adapter that owns the conversation.
 
     `error` marks a reply that reports a failure (console `say` exits non-zero on it; chat adapters
-    may send it ephemeral). Fields are short key/value pairs shown as a table.
+    may send it ephemeral). Fields are short key/value pairs shown as a table. `upsert_key` means "one
+    message per key in this conversation": an adapter that can find its earlier message by key edits it
+    instead of posting again (GitHub renders it as a hidden marker); the others post as usual.
     """
 
     sections: list[Section] = field(default_factory=list)
@@ -103,6 +105,7 @@ class Reply:
     ephemeral: bool = False
     error: bool = False
     footer: str | None = None
+    upsert_key: str | None = None  # letters, digits and `_:.-`, e.g. "review", "reply:492700400"
 
     @classmethod
     def text(cls, markdown: str, **kwargs: Any) -> Reply:
@@ -139,6 +142,7 @@ class Reply:
             "ephemeral": self.ephemeral,
             "error": self.error,
             "footer": self.footer,
+            "upsert_key": self.upsert_key,
         }
 
     @classmethod
@@ -155,4 +159,5 @@ class Reply:
             ephemeral=data.get("ephemeral", False),
             error=data.get("error", False),
             footer=data.get("footer"),
+            upsert_key=data.get("upsert_key"),
         )

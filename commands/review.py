@@ -6,7 +6,7 @@ import re
 from commands.context import Context
 from commands.errors import UserError
 from commands.messages import t
-from commands.github.review import MARKER, github_errors, github_services, run_review
+from commands.github.review import UPSERT_KEY, github_errors, github_services, run_review
 from commands.model import Conversation, Reply
 from commands.registry import Arg, Args, Command, Option
 
@@ -29,11 +29,13 @@ async def review_command(ctx: Context, args: Args) -> Reply:
     post = bool(args.get("post"))
     if post and gh.poster is None:
         raise UserError(t("github.no_github", ctx.locale))
-    # the chat copy carries no marker; the PR copy is the one upserted comment (and updates the state)
-    outcome = await run_review(ctx, repo, number, force=True, save=post, marker=None)
+    # the chat copy is a message of its own; the PR copy is the one upserted comment (and updates the state).
+    # Somebody waits in chat: the LLM call queues at this command's (interactive) priority, charged to
+    # the asker, the chat channel and the PR's repository.
+    outcome = await run_review(ctx, repo, number, priority=COMMAND.priority, force=True, save=post, upsert_key=None)
     reply = outcome.reply
     if post:
-        pr_copy = Reply(sections=reply.sections, footer=f"{reply.footer or ''}\n{MARKER}")
+        pr_copy = Reply(sections=reply.sections, footer=reply.footer, upsert_key=UPSERT_KEY)
         assert gh.poster is not None
         await gh.poster.post(Conversation("github", repo, str(number)), pr_copy)
         reply.footer = t("github.posted", ctx.locale, url=reply.footer or f"{repo}#{number}")

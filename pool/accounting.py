@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pool import prices
 from pool.client import CallMeta, Message
+from pool.errors import BudgetExceeded
 from pool.health import utc_day
 
 BudgetKey = tuple[str, str]  # (scope, key): ("user", "slack:U1"), ("deployment", "openai")
@@ -78,6 +79,14 @@ class Budgets:
                 return key, limit, committed
         return None
 
+    def admit(self, keys: list[BudgetKey], amount: float) -> Reservation:
+        """Check and book in one synchronous step (no await between them, so concurrent callers cannot all
+        slip under a limit); `BudgetExceeded` names the first budget `amount` more would overshoot."""
+        block = self.blocking(keys, amount)
+        if block is not None:
+            raise exceeded(block)
+        return self.reserve(keys, amount)
+
     def reserve(self, keys: list[BudgetKey], amount: float) -> Reservation:
         for key in keys:
             self.reserved[key] = self.reserved.get(key, 0.0) + amount
@@ -107,6 +116,12 @@ class Budgets:
     def snapshot(self) -> list[tuple[str, float, float]]:
         """(scope:key, spent today, limit) for every budget that has spending."""
         return [(f"{s}:{k}", v, self.limit((s, k)) or 0.0) for (s, k), v in sorted(self.spent.items())]
+
+
+def exceeded(block: tuple[BudgetKey, float, float]) -> BudgetExceeded:
+    """The refusal for a `Budgets.blocking` answer: it names the budget as "scope:key"."""
+    (scope, key), limit, committed = block
+    return BudgetExceeded(f"{scope}:{key}", limit, committed)
 
 
 @dataclass(slots=True)

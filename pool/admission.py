@@ -8,7 +8,7 @@ import asyncio
 import random
 from collections.abc import Callable, Sequence
 
-from pool.accounting import Budgets, Estimate, Reservation, estimate
+from pool.accounting import Budgets, Estimate, Reservation, estimate, exceeded
 from pool.client import CallMeta, Message
 from pool.errors import BudgetExceeded, CircuitOpen, DeadlineExceeded, ProviderError
 from pool.routing import Strategy
@@ -77,17 +77,15 @@ class Admission:
         if out:
             return out
         if blocked is not None:
-            (scope, key), limit, committed = blocked
-            raise BudgetExceeded(f"{scope}:{key}", limit, committed)
+            raise exceeded(blocked)
         if last is not None:
             raise last
         raise CircuitOpen([s.name for s in shut], min(s.breaker.retry_in() for s in shut))
 
     def reserve(self, state: DeploymentState, est: Estimate, keys: list[tuple[str, str]]) -> Reservation:
         """Check and book in one synchronous step: `_choose` may have slept since its check."""
-        block = self.budgets.blocking(keys, est.amount)
-        if block is not None:
-            (scope, key), limit, committed = block
-            self.emit("budget_exceeded", f"{scope}:{key}", f"${committed:.4f} of ${limit:.2f} today; {state.name} skipped")
-            raise BudgetExceeded(f"{scope}:{key}", limit, committed)
-        return self.budgets.reserve(keys, est.amount)
+        try:
+            return self.budgets.admit(keys, est.amount)
+        except BudgetExceeded as e:
+            self.emit("budget_exceeded", e.budget, f"${e.spent:.4f} of ${e.limit:.2f} today; {state.name} skipped")
+            raise

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, Union
 
 if TYPE_CHECKING:
+    from pool.accounting import Budgets
     from pool.snapshot import PoolStatus
 
 
@@ -63,7 +64,8 @@ StreamEvent = Union[str, Completion]
 
 @dataclass(frozen=True, slots=True)
 class CallMeta:
-    """Who asks and how urgently; the pool uses it for priority and budgets, the direct path ignores it."""
+    """Who asks and how urgently: the pool orders its queue by `priority`; both the pool and the direct
+    path charge the call to the budgets of `user`, `channel` and `repo`."""
 
     priority: int = 0  # lower first: interactive 0 < github 10 < scheduled 20
     user: str | None = None
@@ -90,9 +92,13 @@ class ChatClient(Protocol):
 
 
 class LLMService(Protocol):
-    """What handlers call: `model` is an alias (fast, smart…) or a deployment name; None is the default."""
+    """What handlers call: `model` is an alias (fast, smart…) or a deployment name; None is the default.
+
+    `budgets` are the daily limits both implementations enforce; the bot merges the day's spending
+    recorded in its database into them (`Budgets.merge_spent`)."""
 
     name: str
+    budgets: Budgets
 
     async def complete(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),

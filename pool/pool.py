@@ -77,7 +77,7 @@ class LLMPool:
         self.budgets = Budgets(config.budgets)
         self.admission = Admission(self.states, self.budgets, self.route, self._emit, backoff_base, backoff_cap)
         self.ledger = Ledger()
-        self.direct = DirectLLM(config, clients, max_tokens=max_tokens, owns=False)
+        self.direct = DirectLLM(config, clients, max_tokens=max_tokens, owns=False, budgets=self.budgets)
         self.listeners: list[Listener] = []
         self.internal_errors = 0
         self.disabled_until = 0.0

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from commands.context import Context
-from commands.errors import UserError
 from commands.github.diffs import fit
 from commands.github.prompts import messages
 from commands.github.review import github_errors, github_services
@@ -12,9 +11,9 @@ from commands.model import Reply
 from commands.registry import GITHUB, Args, Command, keyed
 
 
-def marker(comment_id: object) -> str:
+def upsert_key(comment_id: object) -> str:
     # one reply per mentioning comment: a retried execution edits it instead of posting again
-    return f"<!-- chatops:reply:{comment_id} -->"
+    return f"reply:{comment_id}"
 
 
 async def github_reply(ctx: Context, args: Args) -> Reply:
@@ -40,19 +39,17 @@ async def github_reply(ctx: Context, args: Args) -> Reply:
         fitted = fit(await gh.reader.pull_diff(owner, name, number, inst), gh.review_max_tokens // 2)
         omitted = "".join(f"\n(omitted: {p}: {r})" for p, r in fitted.omitted)
         diff_section = f"\nDiff of the pull request:\n{fence('diff', fitted.text + omitted)}\n"
-    llm = ctx.services.llm
-    if llm is None:
-        raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+    llm = ctx.llm()
     result = await llm.complete(messages(
         "reply", kind="pull request" if is_pr else "issue", kind_title="Pull request" if is_pr else "Issue",
         repo=repo, number=number, title=fence("title", issue.get("title") or ""),
         body=fence("description", (issue.get("body") or "")[:4000]), comments=fence("comments", "\n\n".join(thread) or "(none)"),
         diff_section=diff_section, asker=args.get("asker") or "someone", question=fence("question", args.get("question") or ""),
-    ))
+    ), meta=ctx.llm_meta(COMMAND.priority, repo=repo))
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
     asker = args.get("asker")
     prefix = f"@{asker} " if asker else ""  # the one mention the bot makes: the person who asked
-    return Reply.text(prefix + (neutralize(result.text.strip()) or t("empty_answer", ctx.locale)), footer=marker(args.get("comment_id")))
+    return Reply.text(prefix + (neutralize(result.text.strip()) or t("empty_answer", ctx.locale)), upsert_key=upsert_key(args.get("comment_id")))
 
 
 COMMAND = Command(

@@ -1,5 +1,6 @@
 """The PR review shared by the webhook handler and `/review`: full or incremental, deduplicated,
-budgeted, rendered as ONE comment found again by its hidden marker."""
+budgeted, rendered as ONE comment per PR (the reply's upsert key; the GitHub outbound edits its own
+comment with that key instead of posting another)."""
 from __future__ import annotations
 
 import functools
@@ -15,22 +16,25 @@ from commands.github.prompts import messages
 from commands.github.safety import fence
 from commands.github.service import GitHubServices
 from commands.messages import t
+from commands.llm import alias_or_default, pool_refusals
 from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command, keyed, Handler
 from providers.github.errors import GitHubError
 
-MARKER = "<!-- chatops:review -->"
+UPSERT_KEY = "review"  # the outbound's hidden marker `<!-- chatops:review -->`: one review comment per PR
 _PR_LOCKS = KeyedLocks()  # one review of a PR at a time in this process
 
 
 def github_errors(handler: Handler) -> Handler:
-    """GitHub failures reach the user as one clear line (a UserError), not as an internal error; a
-    transient one (TryLater) is first retried by the worker when nobody is waiting for the answer."""
+    """GitHub failures and pool refusals (a budget, a full queue) reach the user as one clear line (a
+    UserError), not as an internal error; a transient one (TryLater) is first retried by the worker when
+    nobody is waiting for the answer."""
 
     @functools.wraps(handler)
     async def wrapped(ctx: Context, args: Args) -> Reply:
         try:
-            return await handler(ctx, args)
+            with pool_refusals(ctx.locale):
+                return await handler(ctx, args)
         except GitHubError as e:
             error = TryLater if e.transient else UserError
             raise error(t("github.github_failed", ctx.locale, error=e.message)) from None
@@ -53,15 +57,17 @@ class ReviewOutcome:
 
 
 async def run_review(
-    ctx: Context, repo: str, number: int, *, inst: int | None = None, force: bool = False,
-    save: bool = True, marker: str | None = MARKER,
+    ctx: Context, repo: str, number: int, *, priority: int, inst: int | None = None, force: bool = False,
+    save: bool = True, upsert_key: str | None = UPSERT_KEY,
 ) -> ReviewOutcome:
+    """`priority` is the pool's for the LLM call (the webhook's GITHUB, or the chat command's own)."""
     async with _PR_LOCKS.hold(f"{repo.lower()}#{number}"):
-        return await _review(ctx, repo, number, inst=inst, force=force, save=save, marker=marker)
+        return await _review(ctx, repo, number, priority=priority, inst=inst, force=force, save=save, upsert_key=upsert_key)
 
 
 async def _review(
-    ctx: Context, repo: str, number: int, *, inst: int | None, force: bool, save: bool, marker: str | None,
+    ctx: Context, repo: str, number: int, *, priority: int, inst: int | None, force: bool, save: bool,
+    upsert_key: str | None,
 ) -> ReviewOutcome:
     gh = github_services(ctx)
     owner, name = repo.split("/", 1)
@@ -70,7 +76,7 @@ async def _review(
     state = await gh.state.get_review(repo, number)
     earlier: list[dict[str, Any]] = list(state["findings"]) if state else []
     if state and state["head_sha"] == head and not force:
-        return ReviewOutcome(render(ctx.locale, state["notes"], [], earlier, marker, pr), head, True)
+        return ReviewOutcome(render(ctx.locale, state["notes"], [], earlier, upsert_key, pr), head, True)
 
     base = state["head_sha"] if state else None
     scope = t("github.review_scope_full", ctx.locale, sha=head[:7])
@@ -92,16 +98,15 @@ async def _review(
     if not fitted.text.strip():
         summary = t("github.empty_diff", ctx.locale)
     else:
-        llm = ctx.services.llm
-        if llm is None:
-            raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+        llm = ctx.llm()
         raised = "\n".join(f"- {location(f)}{f['text']}" for f in earlier) or "(none)"
         prompt = messages(
             "review", repo=repo, number=number, title=fence("title", pr.get("title") or ""), scope=scope,
             body=fence("description", (pr.get("body") or "")[:4000]), raised=fence("raised", raised),
             diff=fence("diff", fitted.text),
         )
-        result = await llm.complete(prompt)
+        meta = ctx.llm_meta(priority, repo=repo)
+        result = await llm.complete(prompt, model=alias_or_default(llm, "review"), meta=meta)
         ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
         parsed = parse_review(result.text)
         summary = parsed.summary
@@ -113,13 +118,13 @@ async def _review(
     notes = {"summary": summary, "scope": scope, "omitted": [list(o) for o in fitted.omitted], "head": head}
     if save:
         await gh.state.save_review(repo, number, head, earlier + new, notes)
-    return ReviewOutcome(render(ctx.locale, notes, new, earlier, marker, pr), head, False)
+    return ReviewOutcome(render(ctx.locale, notes, new, earlier, upsert_key, pr), head, False)
 
 
 def render(locale: str, notes: dict[str, Any], new: list[dict[str, Any]], earlier: list[dict[str, Any]],
-           marker: str | None, pr: dict[str, Any]) -> Reply:
+           upsert_key: str | None, pr: dict[str, Any]) -> Reply:
     sections = [Section(f"_{notes.get('scope', '')}_", title=f"🤖 {t('github.review_title', locale)}"),
-                Section(notes.get("summary") or "", title=t("github.summary", locale))]
+                Section(notes.get("summary") or "", title=t("summary", locale))]
     risks = [f for f in new if f["kind"] == "risk"]
     suggestions = [f for f in new if f["kind"] == "suggestion"]
     if risks:
@@ -135,13 +140,12 @@ def render(locale: str, notes: dict[str, Any], new: list[dict[str, Any]], earlie
     if omitted:
         items = "\n".join(f"- `{path}`: {reason}" for path, reason in omitted)
         sections.append(Section(f"{t('github.omitted_note', locale)}\n{items}", title=f"⚠️ {t('github.omitted', locale)}"))
-    footer = f"{pr.get('html_url') or ''}\n{marker}" if marker else (pr.get("html_url") or None)
-    return Reply(sections=sections, footer=footer, in_thread=True)
+    return Reply(sections=sections, footer=pr.get("html_url") or None, in_thread=True, upsert_key=upsert_key)
 
 
 async def github_review(ctx: Context, args: Args) -> Reply:
     """Webhook: pull_request opened/reopened/ready_for_review/synchronize, or labeled for review."""
-    outcome = await run_review(ctx, args["repo"], int(args["number"]), inst=args.get("installation"))
+    outcome = await run_review(ctx, args["repo"], int(args["number"]), priority=COMMAND.priority, inst=args.get("installation"))
     return outcome.reply
 
 

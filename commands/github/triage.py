@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from commands.context import Context
-from commands.errors import UserError
 from commands.github.findings import parse_json
 from commands.github.prompts import messages
 from commands.github.review import github_errors, github_services
@@ -14,7 +13,7 @@ from commands.messages import t
 from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command, keyed
 
-MARKER = "<!-- chatops:triage -->"
+UPSERT_KEY = "triage"  # one triage comment per issue: a retried execution edits it
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
 
@@ -32,15 +31,13 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
     labels = [lb["name"] for lb in await gh.reader.labels(owner, name, inst) if lb.get("name")]
     page = await gh.reader.list_issues(owner, name, state="open", per_page=50, inst=inst)
     candidates = [i for i in page.items if i["number"] != number][:40]
-    llm = ctx.services.llm
-    if llm is None:
-        raise UserError(t("llm_not_configured", ctx.locale, hint=ctx.services.llm_hint))
+    llm = ctx.llm()
     listing = "\n".join(f"{i['number']}: {i['title']}" for i in candidates) or "(none)"
     result = await llm.complete(messages(
         "triage", repo=repo, labels=", ".join(labels) or "(none)", number=number,
         title=fence("title", issue.get("title") or ""), body=fence("body", (issue.get("body") or "")[:6000]),
         candidates=fence("open_issues", listing),
-    ))
+    ), meta=ctx.llm_meta(COMMAND.priority, repo=repo))
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
     data = parse_json(result.text)
     by_lower = {lb.lower(): lb for lb in labels}
@@ -62,7 +59,7 @@ async def github_triage(ctx: Context, args: Args) -> Reply:
             Section(f"{label_text}\n_{t('github.labels_note', ctx.locale)}_", title=t("github.suggested_labels", ctx.locale)),
             Section(dup_lines, title=t("github.duplicates", ctx.locale)),
         ],
-        footer=MARKER,
+        upsert_key=UPSERT_KEY,
     )
 
 

@@ -1,9 +1,10 @@
 """Replies into GitHub issue and PR threads, as issue comments.
 
-`Conversation("github", "owner/repo", "<number>")`. A reply whose text carries a hidden marker
-(`<!-- chatops:review -->`, `<!-- chatops:triage -->`, `<!-- chatops:reply:<id> -->`) is upserted: the
+`Conversation("github", "owner/repo", "<number>")`. A reply with an `upsert_key` ("review", "triage",
+"reply:<comment id>") is upserted: it is rendered with the hidden marker `<!-- chatops:<key> -->`, and the
 bot's own comment with that marker is edited instead of a new one posted, so a retried execution or a
-new push never leaves two copies. Only comments written by the bot's own login count.
+new push never leaves two copies. Only comments written by the bot's own login count. The marker is
+this adapter's detail: handlers set the key, never HTML.
 """
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from providers.github.client import GitHubClient
 
 log = logging.getLogger("chatops.github")
 _MARKER = re.compile(r"<!-- chatops:[\w:.-]+ -->")
+_NOT_IN_KEY = re.compile(r"[^\w:.-]")
 MAX_COMMENT = 65000  # GitHub refuses comment bodies over 65,536 characters
+
+
+def marker(upsert_key: str) -> str:
+    """The hidden marker of one upsert key; what `_MARKER` (and the inbound's bot-comment check) find."""
+    return f"<!-- chatops:{_NOT_IN_KEY.sub('-', upsert_key)} -->"
 
 
 def render_markdown(reply: Reply) -> str:
@@ -34,12 +41,20 @@ def render_markdown(reply: Reply) -> str:
     if reply.footer:
         parts.append(f"<sub>{reply.footer}</sub>" if "<!--" not in reply.footer else reply.footer)
     body = "\n\n".join(p for p in parts if p)
+    hidden = _hidden_marker(reply, body)
     if len(body) > MAX_COMMENT:
-        marker = _MARKER.search(body)
         body = body[: MAX_COMMENT - 200] + "\n\n_(truncated: the comment limit of GitHub was reached)_"
-        if marker:
-            body += "\n" + marker.group(0)
+    if hidden is not None and hidden not in body:
+        body += "\n\n" + hidden
     return body
+
+
+def _hidden_marker(reply: Reply, body: str) -> str | None:
+    if reply.upsert_key:
+        return marker(reply.upsert_key)
+    # a reply stored before `upsert_key` existed carries the marker in its text (its footer)
+    legacy = _MARKER.search(body)
+    return legacy.group(0) if legacy else None
 
 
 SharedLock = Callable[[str], contextlib.AbstractAsyncContextManager[None]]
@@ -91,11 +106,11 @@ class GitHubOutbound:
             log.warning("not posting a failure into %s: %s", conversation, reply.plain_text()[:300])
             return None
         body = render_markdown(reply)
-        marker = _MARKER.search(body)
-        if marker:
-            key = f"github-thread:{conversation}{marker.group(0)}"
+        hidden = _hidden_marker(reply, body)
+        if hidden is not None:
+            key = f"github-thread:{conversation}{hidden}"  # the same lock ids as before the key existed
             async with self._threads.hold(key), self._shared_lock(key):
-                existing = await self._find(owner, repo, number, marker.group(0))
+                existing = await self._find(owner, repo, number, hidden)
                 if existing is not None:
                     await self._edit(owner, repo, existing, body)
                     return str(existing)
@@ -113,14 +128,14 @@ class GitHubOutbound:
     async def _edit(self, owner: str, repo: str, comment_id: int, body: str) -> None:
         await self.client.request(owner, repo, "PATCH", f"/repos/{owner}/{repo}/issues/comments/{comment_id}", json={"body": body})
 
-    async def _find(self, owner: str, repo: str, number: int, marker: str) -> int | None:
+    async def _find(self, owner: str, repo: str, number: int, hidden: str) -> int | None:
         me = (await self.login()).lower()
         path = f"/repos/{owner}/{repo}/issues/{number}/comments"
         for page in range(1, 31):  # 3,000 comments: beyond that a thread is not a conversation any more
             resp = await self.client.request(owner, repo, "GET", path, params={"per_page": 100, "page": page})
             comments = resp.json()
             for c in comments:
-                if marker in (c.get("body") or "") and str((c.get("user") or {}).get("login", "")).lower() == me:
+                if hidden in (c.get("body") or "") and str((c.get("user") or {}).get("login", "")).lower() == me:
                     return int(c["id"])
             if len(comments) < 100:
                 return None

@@ -1,7 +1,7 @@
 """How /ask phrases the pool's refusals, in English and Japanese."""
 from __future__ import annotations
 
-from commands.ask import pool_error_text
+from commands.llm import pool_error_text
 from pool.errors import BudgetExceeded, CircuitOpen, PoolBusy, ProviderUnavailable, UnknownModel
 
 
