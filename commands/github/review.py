@@ -124,7 +124,7 @@ async def _review(
 def render(locale: str, notes: dict[str, Any], new: list[dict[str, Any]], earlier: list[dict[str, Any]],
            upsert_key: str | None, pr: dict[str, Any]) -> Reply:
     sections = [Section(f"_{notes.get('scope', '')}_", title=f"🤖 {t('github.review_title', locale)}"),
-                Section(notes.get("summary") or "", title=t("summary", locale))]
+                Section(notes.get("summary") or "", title=t("github.summary", locale))]
     risks = [f for f in new if f["kind"] == "risk"]
     suggestions = [f for f in new if f["kind"] == "suggestion"]
     if risks:

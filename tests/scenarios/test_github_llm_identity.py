@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import Bot, open_bot
-from bot.ingest import Accepted
+from bot.intake import Accepted
 from bot.storage.models import Status
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
@@ -59,13 +59,13 @@ def github_bot(make_settings, db_url: str, console, fake_llm: FakeLLM, fake_gith
             core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05, "retry_delay": 0.2},
             llm={"llm_config_file": config, "llm_timeout": 10, **llm}, **github_settings(fake_github),
         )
-        return open_bot(settings, outbounds=[console])
+        return open_bot(settings, outbounds=[console], receive=True)
 
     return make
 
 
 async def chat(bot: Bot, text: str, user: str = "alice") -> int:
-    accepted = await bot.ingest.submit(Event("console", user, Conversation("console", "t"), text))
+    accepted = await bot.intake.submit(Event("console", user, Conversation("console", "t"), text))
     assert isinstance(accepted, Accepted), accepted
     return accepted.execution_id
 
