@@ -144,7 +144,7 @@ def parse(data: dict[str, Any], env: Mapping[str, str]) -> PoolConfig:
     return PoolConfig(tuple(deps), aliases, budgets)
 
 
-def _deployment(raw: dict[str, Any], index: int, env: Mapping[str, str]) -> Deployment:
+def _deployment(raw: object, index: int, env: Mapping[str, str]) -> Deployment:
     where = f"deployment #{index + 1}" + (f" ({raw['name']!r})" if isinstance(raw, dict) and "name" in raw else "")
     if not isinstance(raw, dict):
         raise ValueError(f"{where} must be a table")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from reports.analytics import Analytics, HourPoint
+from reports.analytics import Analytics, HourPoint, Stat
 from reports.samples import Bucket
 
 MIN_FINISHED = 20  # fewer executions than this say nothing about a rate
@@ -47,7 +47,7 @@ def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float 
 
 def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float | None = None) -> list[Finding]:
     out: list[Finding] = []
-    by_kind: dict[str, list] = {}
+    by_kind: dict[str, list[Stat]] = {}
     for (kind, _), stat in a.by_command_model.items():
         if stat.finished >= MIN_FINISHED and stat.cost > 0:
             by_kind.setdefault(kind, []).append(stat)
