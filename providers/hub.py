@@ -27,7 +27,14 @@ from providers.database import build_database
 from providers.github.provider import github_provider
 from providers.mount import ConnectionLost, Mount, MountState, http_target, stdio_target
 from providers.result import (
-    INVALID_ARGUMENTS, REFUSED, SERVER_DOWN, TIMEOUT, TOOL_ERROR, UNKNOWN_TOOL, ToolResult, content_data,
+    INVALID_ARGUMENTS,
+    REFUSED,
+    SERVER_DOWN,
+    TIMEOUT,
+    TOOL_ERROR,
+    UNKNOWN_TOOL,
+    ToolResult,
+    content_data,
     parse_error_text,
 )
 from providers.settings import MCPSettings

@@ -61,7 +61,8 @@ def build_shopify(settings: MCPSettings, config: McpConfig) -> Builtin:
     server = new_server("shopify", "Read-only access to one Shopify store: products, orders, customers, inventory, sales.")
 
     @server.tool(name="shopify.products.list", annotations=READ_ONLY,
-                 description="List products (id, title, status, vendor, variants with price and stock). Page with next_page_info.")
+                 description="List products (id, title, status, vendor, variants with price and stock). "
+                             "Page with next_page_info.")
     async def products_list(limit: int = 50, status: Literal["active", "draft", "archived"] | None = None,
                             vendor: str | None = None, product_type: str | None = None, title: str | None = None,
                             page_info: str | None = None) -> dict[str, Any]:

@@ -27,8 +27,10 @@ def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float 
     finished = last.count - last.by_status.get("PENDING", 0) - last.by_status.get("RUNNING", 0)
     if finished >= MIN_FINISHED and last.failed / finished > error_rate:
         rate = last.failed / finished
-        out.append(Finding("error_rate", f"error rate {rate:.0%} in the last hour ({last.failed}/{finished}), above {error_rate:.0%}",
-                           {"error_rate": round(rate, 4), "failed": last.failed, "finished": finished}))
+        out.append(Finding(
+            "error_rate", f"error rate {rate:.0%} in the last hour ({last.failed}/{finished}), above {error_rate:.0%}",
+            {"error_rate": round(rate, 4), "failed": last.failed, "finished": finished},
+        ))
     p95s = [p.p95_ms for p in before if p.p95_ms is not None]
     if last.p95_ms is not None and len(p95s) >= 3:
         mean, sd = statistics.fmean(p95s), statistics.pstdev(p95s)
@@ -40,8 +42,11 @@ def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float 
         baseline = statistics.fmean(counts)
         current = hourly[-1].count
         if baseline >= 5 and current < baseline * (1 - drop):
-            out.append(Finding("throughput_drop", f"{current} executions in the last hour against {baseline:.0f}/h before ({1 - current / baseline:.0%} down)",
-                               {"last_hour": current, "baseline_per_hour": round(baseline, 1)}))
+            down = 1 - current / baseline
+            out.append(Finding(
+                "throughput_drop", f"{current} executions in the last hour against {baseline:.0f}/h before ({down:.0%} down)",
+                {"last_hour": current, "baseline_per_hour": round(baseline, 1)},
+            ))
     return out
 
 
@@ -61,18 +66,25 @@ def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float 
                 out.append(Finding(
                     "cheaper_model",
                     f"/{kind}: {m_cheap} costs ${cheap.cost_per_execution:.4f}/run with {cheap.success_rate:.0%} success "
-                    f"(n={cheap.finished}) vs {m_dear} ${priciest.cost_per_execution:.4f}/run with {priciest.success_rate:.0%} (n={priciest.finished})",
+                    f"(n={cheap.finished}) vs {m_dear} ${priciest.cost_per_execution:.4f}/run "
+                    f"with {priciest.success_rate:.0%} (n={priciest.finished})",
                     {"command": kind, "model": m_cheap, "instead_of": m_dear,
-                     "cost_per_run": round(cheap.cost_per_execution, 6), "other_cost_per_run": round(priciest.cost_per_execution, 6)},
+                     "cost_per_run": round(cheap.cost_per_execution, 6),
+                     "other_cost_per_run": round(priciest.cost_per_execution, 6)},
                 ))
                 break
     for p in a.by_provider:
         if p.finished >= MIN_FINISHED and (p.success_rate or 1) < 0.9:
-            out.append(Finding("provider_errors", f"provider {p.key} failed {p.failed} of {p.finished} ({1 - (p.success_rate or 0):.0%})",
-                               {"provider": p.key, "failed": p.failed, "finished": p.finished}))
+            failed_share = 1 - (p.success_rate or 0)
+            out.append(Finding(
+                "provider_errors", f"provider {p.key} failed {p.failed} of {p.finished} ({failed_share:.0%})",
+                {"provider": p.key, "failed": p.failed, "finished": p.finished},
+            ))
     if queue is not None and queue.count and (queue.avg >= 1 or (pool_size and queue.max >= 2 * pool_size)):
         size = f" (LLM_POOL_SIZE {pool_size:.0f})" if pool_size else ""
-        out.append(Finding("queue_saturation",
-                           f"the queue held {queue.avg:.1f} executions on average (max {queue.max:.0f}){size}: raise LLM_POOL_SIZE",
-                           {"queue_avg": round(queue.avg, 2), "queue_max": queue.max, **({"pool_size": pool_size} if pool_size else {})}))
+        out.append(Finding(
+            "queue_saturation",
+            f"the queue held {queue.avg:.1f} executions on average (max {queue.max:.0f}){size}: raise LLM_POOL_SIZE",
+            {"queue_avg": round(queue.avg, 2), "queue_max": queue.max, **({"pool_size": pool_size} if pool_size else {})},
+        ))
     return out

@@ -93,7 +93,8 @@ def default_rules(
     r = repeat_seconds
     rules = [
         Rule("cpu_high", "system.cpu_percent", ">=", 90, 60, "critical", "cpu", None, r, "CPU {value:.0f}% (≥ {threshold:.0f}%)"),
-        Rule("memory_high", "system.memory_percent", ">=", 85, 60, "warning", "memory", None, r, "memory {value:.0f}% (≥ {threshold:.0f}%)"),
+        Rule("memory_high", "system.memory_percent", ">=", 85, 60, "warning", "memory", None, r,
+             "memory {value:.0f}% (≥ {threshold:.0f}%)"),
         Rule("workers_low", "pool.active_workers", "<", min_active_workers, 30, "critical", "workers", None, r,
              "{value:.0f} active LLM workers (< {threshold:.0f})"),
         Rule("error_rate_high", "executions.error_rate_percent", ">", 10, 120, "warning", "errors", None, r,

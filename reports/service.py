@@ -78,5 +78,6 @@ class ReportsService:
         if window not in WINDOWS:
             raise ValueError(f"window must be one of {', '.join(WINDOWS)}")
         return await build_report(
-            self.engine, self.samples, WINDOWS[window], self.clock(), self.settings.zone, locale, window=window, with_charts=charts
+            self.engine, self.samples, WINDOWS[window], self.clock(), self.settings.zone, locale,
+            window=window, with_charts=charts,
         )

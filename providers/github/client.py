@@ -80,7 +80,8 @@ class RateLimitGate(BaseThrottler):
         async with self._sem:
             wait = self.wait_needed()
             if wait > self.max_wait:
-                raise RateLimited(wait, f"primary rate limit spent until {time.strftime('%H:%M:%S', time.gmtime(self.reset_at))} UTC")
+                until = time.strftime("%H:%M:%S", time.gmtime(self.reset_at))
+                raise RateLimited(wait, f"primary rate limit spent until {until} UTC")
             if wait > 0:
                 log.warning("GitHub primary rate limit spent; waiting %.1fs for the reset", wait)
                 await asyncio.sleep(wait)
