@@ -15,7 +15,7 @@ from commands.errors import TryLater, UnknownCommand, UsageError, UserError
 from commands.messages import t
 from commands.model import Reply
 from commands.registry import Args, Command
-from pool.errors import CircuitOpen, PoolBusy, ProviderError, ProviderTimeout, ProviderUnavailable, RateLimited
+from pool import CircuitOpen, PoolBusy, ProviderError, ProviderTimeout, ProviderUnavailable, RateLimited
 
 log = logging.getLogger("chatops.commands")
 

@@ -128,7 +128,8 @@ def parse(data: dict[str, Any], env: Mapping[str, str]) -> PoolConfig:
         members = [members] if isinstance(members, str) else list(members)
         missing = [m for m in members if m not in names]
         if missing or not members:
-            raise ValueError(f"alias {alias!r} names unknown deployment(s) {', '.join(missing) or '(none)'}; known: {', '.join(names)}")
+            absent = ", ".join(missing) or "(none)"
+            raise ValueError(f"alias {alias!r} names unknown deployment(s) {absent}; known: {', '.join(names)}")
         aliases[alias] = tuple(members)
     aliases.setdefault(DEFAULT_ALIAS, tuple(names))
     budgets: dict[str, dict[str, float]] = {}
@@ -144,11 +145,13 @@ def parse(data: dict[str, Any], env: Mapping[str, str]) -> PoolConfig:
     return PoolConfig(tuple(deps), aliases, budgets)
 
 
-def _deployment(raw: dict[str, Any], index: int, env: Mapping[str, str]) -> Deployment:
+def _deployment(raw: object, index: int, env: Mapping[str, str]) -> Deployment:
     where = f"deployment #{index + 1}" + (f" ({raw['name']!r})" if isinstance(raw, dict) and "name" in raw else "")
     if not isinstance(raw, dict):
         raise ValueError(f"{where} must be a table")
-    allowed = {"name", "kind", "model", "base_url", "key", "key_env", "max_concurrency", "weight", "price_in", "price_out", "timeout"}
+    allowed = {
+        "name", "kind", "model", "base_url", "key", "key_env", "max_concurrency", "weight", "price_in", "price_out", "timeout",
+    }
     if extra := set(raw) - allowed:
         raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(extra))}")
     for required in ("name", "kind", "model"):

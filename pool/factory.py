@@ -1,7 +1,7 @@
 """Build the LLM service the settings describe: the pool, the single-client path, or None."""
 from __future__ import annotations
 
-from pool.client import LLMService
+from pool.client import ChatClient, LLMService
 from pool.clients import DirectLLM, make_client
 from pool.config import PoolConfig, from_env, read_toml
 from pool.pool import LLMPool
@@ -24,7 +24,7 @@ def build_llm(settings: LLMSettings) -> LLMService | None:
     config = load_config(settings)
     if not config.deployments:
         return None
-    clients = {d.name: make_client(d, max_tokens=settings.llm_max_tokens) for d in config.deployments}
+    clients: dict[str, ChatClient] = {d.name: make_client(d, max_tokens=settings.llm_max_tokens) for d in config.deployments}
     if not settings.enable_llm_pool:
         return DirectLLM(config, clients, max_tokens=settings.llm_max_tokens)
     return LLMPool(

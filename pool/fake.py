@@ -17,6 +17,7 @@ import json
 import random
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -73,7 +74,7 @@ class FakeLLM:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        bound = int(self._runner.addresses[0][1])  # the port the OS picked for port 0
         self.root = f"http://{host}:{bound}"
         self.url = f"{self.root}/v1"
         return self.url
@@ -94,7 +95,7 @@ class FakeLLM:
         self.listings.append({"path": request.path_qs, "headers": dict(request.headers)})
         return web.json_response({"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
 
-    def _handler(self, dialect: str):  # type: ignore[no-untyped-def]
+    def _handler(self, dialect: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
             return await self._serve(dialect, request)
 

@@ -120,7 +120,10 @@ class Anthropic:
     @staticmethod
     def full(a: Answer) -> dict[str, Any]:
         content: list[dict[str, Any]] = [{"type": "text", "text": a.text}] if a.text or not a.tool_calls else []
-        content += [{"type": "tool_use", "id": _call_id(i), "name": c["name"], "input": c["arguments"]} for i, c in enumerate(a.tool_calls)]
+        content += [
+            {"type": "tool_use", "id": _call_id(i), "name": c["name"], "input": c["arguments"]}
+            for i, c in enumerate(a.tool_calls)
+        ]
         data: dict[str, Any] = {
             "id": "msg_fake", "type": "message", "role": "assistant", "model": a.model, "content": content,
             "stop_reason": "tool_use" if a.tool_calls else "end_turn",
@@ -137,9 +140,11 @@ class Anthropic:
         yield _sse({"type": "message_start", "message": start}, "message_start")
         index = 0
         if a.text:
-            yield _sse({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}, "content_block_start")
+            text_block = {"type": "text", "text": ""}
+            yield _sse({"type": "content_block_start", "index": 0, "content_block": text_block}, "content_block_start")
             for p in _pieces(a.text):
-                yield _sse({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}}, "content_block_delta")
+                text_delta = {"type": "text_delta", "text": p}
+                yield _sse({"type": "content_block_delta", "index": 0, "delta": text_delta}, "content_block_delta")
             yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
             index = 1
         for i, c in enumerate(a.tool_calls, start=index):
@@ -150,7 +155,8 @@ class Anthropic:
                 delta = {"type": "input_json_delta", "partial_json": part}
                 yield _sse({"type": "content_block_delta", "index": i, "delta": delta}, "content_block_delta")
             yield _sse({"type": "content_block_stop", "index": i}, "content_block_stop")
-        delta_msg: dict[str, Any] = {"type": "message_delta", "delta": {"stop_reason": "tool_use" if a.tool_calls else "end_turn"}}
+        stop_reason = "tool_use" if a.tool_calls else "end_turn"
+        delta_msg: dict[str, Any] = {"type": "message_delta", "delta": {"stop_reason": stop_reason}}
         if a.usage:
             delta_msg["usage"] = {"output_tokens": a.usage[1]}
         yield _sse(delta_msg, "message_delta")

@@ -35,7 +35,9 @@ class LLMSettings(BaseSettings):
     llm_pool_size: int = Field(5, ge=1, le=1000, description="Worker slots of the LLM pool")
     llm_pool_queue: int = Field(100, ge=0, le=100_000, description="Requests that may wait for a slot; more get a busy reply")
     llm_deadline: float = Field(120.0, gt=0, description="Overall seconds for one LLM request, retries and fallbacks included")
-    llm_retries: int = Field(2, ge=0, le=10, description="Extra attempts after a 429, 5xx or timeout, besides one try per fallback candidate")
+    llm_retries: int = Field(
+        2, ge=0, le=10, description="Extra attempts after a 429, 5xx or timeout, besides one try per fallback candidate",
+    )
     llm_routing: Literal["least-busy", "latency", "cost"] = Field(
         "least-busy", description="How the pool picks among healthy candidates: least-busy, latency (EWMA) or cost"
     )

@@ -62,7 +62,7 @@ def provider(name: str) -> Callable[[ProviderFactory], ProviderFactory]:
     can find it without building every provider."""
 
     def mark(factory: ProviderFactory) -> ProviderFactory:
-        factory.provider_name = name  # type: ignore[attr-defined]
+        factory.provider_name = name  # type: ignore[attr-defined]  # the name travels on the function; factory_name() reads it
         return factory
 
     return mark

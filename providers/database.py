@@ -163,8 +163,11 @@ class Databases:
                 ],
                 "indexes": [{"name": i["name"], "columns": i["column_names"], "unique": bool(i.get("unique"))}
                             for i in insp.get_indexes(name, schema=schema)],
-                "foreign_keys": [{"columns": f["constrained_columns"], "references": f"{f['referred_table']}({', '.join(f['referred_columns'])})"}
-                                 for f in insp.get_foreign_keys(name, schema=schema)],
+                "foreign_keys": [
+                    {"columns": f["constrained_columns"],
+                     "references": f"{f['referred_table']}({', '.join(f['referred_columns'])})"}
+                    for f in insp.get_foreign_keys(name, schema=schema)
+                ],
             }
 
         def run(insp: Any) -> dict[str, Any]:
@@ -177,7 +180,8 @@ class Databases:
 
         found = await self._inspect(database, run)
         if "missing" in found and isinstance(found.get("known"), list):
-            raise ToolFailure(NOT_FOUND, f"no table or view {table!r} in {database} (known: {', '.join(found['known'][:20]) or 'none'})")
+            known = ", ".join(found["known"][:20]) or "none"
+            raise ToolFailure(NOT_FOUND, f"no table or view {table!r} in {database} (known: {known})")
         return {"database": database, "schema": schema, "tables": found}
 
     async def aclose(self) -> None:

@@ -13,12 +13,13 @@ import difflib
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from mcp_types import TextContent
 
 from providers.builtin import Builtin, NotConfigured, ProviderFactory, factory_name
 from providers.config import McpConfig, load_config
@@ -26,7 +27,14 @@ from providers.database import build_database
 from providers.github.provider import github_provider
 from providers.mount import ConnectionLost, Mount, MountState, http_target, stdio_target
 from providers.result import (
-    INVALID_ARGUMENTS, REFUSED, SERVER_DOWN, TIMEOUT, TOOL_ERROR, UNKNOWN_TOOL, ToolResult, content_data,
+    INVALID_ARGUMENTS,
+    REFUSED,
+    SERVER_DOWN,
+    TIMEOUT,
+    TOOL_ERROR,
+    UNKNOWN_TOOL,
+    ToolResult,
+    content_data,
     parse_error_text,
 )
 from providers.settings import MCPSettings
@@ -56,6 +64,11 @@ class ToolInfo:
     def safe_name(self) -> str:
         """The name in the alphabet LLM function-calling APIs accept (^[A-Za-z0-9_-]{1,64}$)."""
         return _SAFE.sub("_", self.name.replace(".", "__"))[:64]
+
+
+def _always(server: object) -> Callable[[], object]:
+    """The mount target of an in-process server: the same server on every (re)connect."""
+    return lambda: server
 
 
 class UnknownTool(LookupError):
@@ -108,7 +121,7 @@ class Hub:
             self._builtins[builtin.name] = builtin
             server = builtin.server
             # in-process servers cannot die on their own: no health checks
-            self._mounts[builtin.name] = Mount(builtin.name, "in-process", lambda s=server: s, timeout=timeout,
+            self._mounts[builtin.name] = Mount(builtin.name, "in-process", _always(server), timeout=timeout,
                                                health_interval=None)
         for sc in config.servers:
             if sc.name in self._mounts:
@@ -229,7 +242,7 @@ class Hub:
         except Exception as e:  # a protocol error from the server (MCPError) or a transport fault
             mount.status.errors += 1
             return ToolResult.failure(tool.server, tool.name, TOOL_ERROR, f"{type(e).__name__}: {e}", elapsed())
-        texts = [c.text for c in result.content if getattr(c, "type", None) == "text"]
+        texts = [c.text for c in result.content if isinstance(c, TextContent)]
         if result.is_error:
             mount.status.errors += 1
             code, message = parse_error_text("\n".join(texts) or "the tool reported an error")

@@ -174,7 +174,8 @@ class Mount:
                 async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                     await self._ready.wait()
             except TimeoutError:
-                raise ConnectionLost(f"server {self.name} is {self.status.state}: {self.status.last_error or 'not ready'}") from None
+                why = self.status.last_error or "not ready"
+                raise ConnectionLost(f"server {self.name} is {self.status.state}: {why}") from None
         return self._client
 
     def mark_broken(self, reason: str) -> None:

@@ -45,6 +45,12 @@ def _limit(n: int) -> int:
     return n
 
 
+def _one(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """The single object of a `GET x/{id}.json` answer (`{"product": {...}}`); {} when it is missing."""
+    value = body.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 @provider("shopify")
 def build_shopify(settings: MCPSettings, config: McpConfig) -> Builtin:
     if not settings.shopify_token or not (settings.shopify_shop or settings.shopify_api_url):
@@ -55,7 +61,8 @@ def build_shopify(settings: MCPSettings, config: McpConfig) -> Builtin:
     server = new_server("shopify", "Read-only access to one Shopify store: products, orders, customers, inventory, sales.")
 
     @server.tool(name="shopify.products.list", annotations=READ_ONLY,
-                 description="List products (id, title, status, vendor, variants with price and stock). Page with next_page_info.")
+                 description="List products (id, title, status, vendor, variants with price and stock). "
+                             "Page with next_page_info.")
     async def products_list(limit: int = 50, status: Literal["active", "draft", "archived"] | None = None,
                             vendor: str | None = None, product_type: str | None = None, title: str | None = None,
                             page_info: str | None = None) -> dict[str, Any]:
@@ -68,7 +75,7 @@ def build_shopify(settings: MCPSettings, config: McpConfig) -> Builtin:
     @server.tool(name="shopify.products.get", annotations=READ_ONLY, description="One product with all its fields.")
     async def products_get(product_id: int) -> dict[str, Any]:
         body, _ = await api.get(f"products/{product_id}.json")
-        return body.get("product", {})
+        return _one(body, "product")
 
     @server.tool(name="shopify.orders.list", annotations=READ_ONLY,
                  description="List orders (newest first). Dates are ISO 8601, e.g. 2026-11-01T00:00:00+09:00.")
@@ -85,7 +92,7 @@ def build_shopify(settings: MCPSettings, config: McpConfig) -> Builtin:
     @server.tool(name="shopify.orders.get", annotations=READ_ONLY, description="One order with all its fields.")
     async def orders_get(order_id: int) -> dict[str, Any]:
         body, _ = await api.get(f"orders/{order_id}.json")
-        return body.get("order", {})
+        return _one(body, "order")
 
     @server.tool(name="shopify.customers.list", annotations=READ_ONLY,
                  description="List customers, or search them with `query` (e.g. email:bob@example.com).")

@@ -34,7 +34,9 @@ def admin_base_url(shop: str, version: str, override: str | None) -> str:
 
 
 class ShopifyAPI:
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url, timeout=timeout, transport=transport,
             headers={"X-Shopify-Access-Token": token, "Accept": "application/json", "User-Agent": "chatops-bot"},
@@ -85,7 +87,9 @@ class ShopifyAPI:
                 await self._pause(retry_after)
                 continue
             if r.status_code in (401, 403):
-                raise ToolFailure(UNAUTHORIZED, f"Shopify refused the token ({r.status_code}); check SHOPIFY_TOKEN and its scopes")
+                raise ToolFailure(
+                    UNAUTHORIZED, f"Shopify refused the token ({r.status_code}); check SHOPIFY_TOKEN and its scopes",
+                )
             if r.status_code == 404:
                 raise ToolFailure(NOT_FOUND, f"Shopify has no {path.removesuffix('.json')}")
             if r.status_code >= 400:

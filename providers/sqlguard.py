@@ -48,7 +48,7 @@ class QueryRefused(Exception):
     """The query is not a plain read; the text says why (shown to the user as written)."""
 
 
-def _keyword(node: exp.Expression) -> str:
+def _keyword(node: exp.Expr) -> str:
     if isinstance(node, exp.Command):
         return str(node.this).upper()
     if isinstance(node, exp.Into):

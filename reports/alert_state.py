@@ -68,7 +68,9 @@ class AlertStore:
             for i in instances:
                 values = {k: getattr(i, k) for k in ("state", "value", "pending_since", "fired_at", "resolved_at", "updated_at")}
                 res = await conn.execute(
-                    update(ALERT_INSTANCE).where(ALERT_INSTANCE.c.rule == i.rule, ALERT_INSTANCE.c.target == i.target).values(values)
+                    update(ALERT_INSTANCE)
+                    .where(ALERT_INSTANCE.c.rule == i.rule, ALERT_INSTANCE.c.target == i.target)
+                    .values(values)
                 )
                 if res.rowcount == 0:
                     await conn.execute(insert(ALERT_INSTANCE).values(rule=i.rule, target=i.target, **values))
@@ -107,4 +109,5 @@ class AlertStore:
     async def silence(self, rule: str, until: float | None, user: str, now: float) -> None:
         """Silence the rule until `until` (None lifts the silence); works before the rule ever fired."""
         async with self.engine.begin() as conn:
-            await self._upsert_group(conn, rule, {"silenced_until": until, "silenced_by": user if until else None, "updated_at": now})
+            silence = {"silenced_until": until, "silenced_by": user if until else None, "updated_at": now}
+            await self._upsert_group(conn, rule, silence)

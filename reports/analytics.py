@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reports.tables import EXECUTION as E
@@ -147,7 +148,7 @@ async def analyze(engine: AsyncEngine, since: float, until: float, series_since:
         .group_by(E.c.kind, E.c.provider, E.c.model, E.c.status, lb)
     )
 
-    async def fetch(stmt):  # type: ignore[no-untyped-def]
+    async def fetch(stmt: Executable) -> Sequence[Sequence[Any]]:
         async with engine.connect() as conn:
             return (await conn.execute(stmt)).all()
 

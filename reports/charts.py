@@ -15,8 +15,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic and makes it the default family)
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from reports.messages import t  # noqa: E402
 
@@ -34,7 +36,7 @@ class Chart:
     png: bytes
 
 
-def _figure() -> tuple[Figure, object]:
+def _figure() -> tuple[Figure, Axes]:
     fig = Figure(figsize=SIZE, dpi=DPI)
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.16)
@@ -53,7 +55,7 @@ def _times(starts: list[float], zone: ZoneInfo) -> list[float]:
     return starts
 
 
-def _time_axis(ax, zone: ZoneInfo, span: float, starts: list[float] | None = None) -> None:  # type: ignore[no-untyped-def]
+def _time_axis(ax: Axes, zone: ZoneInfo, span: float, starts: list[float] | None = None) -> None:
     """Fixed ticks on whole hours (or days) of the report's time zone: no auto-locator pass at draw time."""
     lo, hi = ax.get_xlim()
     if hi <= lo:
@@ -70,7 +72,7 @@ def _time_axis(ax, zone: ZoneInfo, span: float, starts: list[float] | None = Non
     ax.grid(True, alpha=0.3)
 
 
-def _empty(ax, locale: str) -> None:  # type: ignore[no-untyped-def]
+def _empty(ax: Axes, locale: str) -> None:
     ax.text(0.5, 0.5, t("chart.no_data", locale), ha="center", va="center", transform=ax.transAxes, color="#777")
 
 
@@ -81,10 +83,14 @@ def executions_chart(starts: list[float], by_status: dict[str, list[int]], zone:
     times = _times(starts, zone)
     width = (starts[1] - starts[0]) * 0.9 if len(starts) > 1 else 3000.0
     bottom = [0] * len(starts)
-    for status, counts in sorted(by_status.items(), key=lambda kv: list(STATUS_COLORS).index(kv[0]) if kv[0] in STATUS_COLORS else 9):
-        ax.bar(times, counts, width=width, bottom=bottom, label=status.lower(), color=STATUS_COLORS.get(status, "#6d4c41"), align="edge")
-        bottom = [b + c for b, c in zip(bottom, counts)]
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    order = list(STATUS_COLORS)
+    for status, counts in sorted(by_status.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9):
+        color = STATUS_COLORS.get(status, "#6d4c41")
+        ax.bar(times, counts, width=width, bottom=bottom, label=status.lower(), color=color, align="edge")
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    locator = ax.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one: whole counts only
+        locator.set_params(integer=True)
     if by_status:
         ax.legend(loc="upper left", fontsize=8, ncols=4)
     else:
@@ -93,14 +99,19 @@ def executions_chart(starts: list[float], by_status: dict[str, list[int]], zone:
     return Chart("executions", title, _png(fig))
 
 
-def latency_chart(starts: list[float], p50: list[float | None], p95: list[float | None], zone: ZoneInfo, locale: str) -> Chart:
+def _seconds(ms: list[float | None]) -> list[float]:
+    return [x / 1000 if x is not None else float("nan") for x in ms]
+
+
+def latency_chart(
+    starts: list[float], p50: list[float | None], p95: list[float | None], zone: ZoneInfo, locale: str,
+) -> Chart:
     fig, ax = _figure()
     title = t("chart.latency", locale)
     ax.set_title(title)
     times = _times(starts, zone)
-    sec = lambda xs: [x / 1000 if x is not None else float("nan") for x in xs]  # noqa: E731
-    ax.plot(times, sec(p50), marker=".", label="p50", color="#1565c0")
-    ax.plot(times, sec(p95), marker=".", label="p95", color="#ef6c00")
+    ax.plot(times, _seconds(p50), marker=".", label="p50", color="#1565c0")
+    ax.plot(times, _seconds(p95), marker=".", label="p95", color="#ef6c00")
     if any(v is not None for v in p95):
         ax.legend(loc="upper left", fontsize=8)
     else:
@@ -127,7 +138,9 @@ def cost_chart(costs: dict[str, float], locale: str) -> Chart:
     return Chart("cost", title, _png(fig))
 
 
-def system_chart(cpu: tuple[list[float], list[float]], mem: tuple[list[float], list[float]], zone: ZoneInfo, locale: str, span: float) -> Chart:
+def system_chart(
+    cpu: tuple[list[float], list[float]], mem: tuple[list[float], list[float]], zone: ZoneInfo, locale: str, span: float,
+) -> Chart:
     fig, ax = _figure()
     title = t("chart.system", locale)
     ax.set_title(title)

@@ -29,7 +29,9 @@ def day_start(now: float, zone: ZoneInfo) -> float:
 
 
 class ExecutionHealth:
-    def __init__(self, engine: AsyncEngine, zone: ZoneInfo, clock: Callable[[], float] = time.time, refresh: float = 30.0) -> None:
+    def __init__(
+        self, engine: AsyncEngine, zone: ZoneInfo, clock: Callable[[], float] = time.time, refresh: float = 30.0,
+    ) -> None:
         self.engine, self.zone, self.clock, self.refresh = engine, zone, clock, refresh
         self._cached: tuple[float, dict[str, Any]] | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from reports.analytics import Analytics, HourPoint
+from reports.analytics import Analytics, HourPoint, Stat
 from reports.messages import t
 from reports.samples import Bucket
 
@@ -48,7 +48,7 @@ def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float 
 
 def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float | None = None, locale: str = "en") -> list[Finding]:
     out: list[Finding] = []
-    by_kind: dict[str, list] = {}
+    by_kind: dict[str, list[Stat]] = {}
     for (kind, _), stat in a.by_command_model.items():
         if stat.finished >= MIN_FINISHED and stat.cost > 0:
             by_kind.setdefault(kind, []).append(stat)
@@ -65,7 +65,8 @@ def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float 
                       cheap_rate=cheap.success_rate, cheap_n=cheap.finished, dear=m_dear, dear_cost=priciest.cost_per_execution,
                       dear_rate=priciest.success_rate, dear_n=priciest.finished),
                     {"command": kind, "model": m_cheap, "instead_of": m_dear,
-                     "cost_per_run": round(cheap.cost_per_execution, 6), "other_cost_per_run": round(priciest.cost_per_execution, 6)},
+                     "cost_per_run": round(cheap.cost_per_execution, 6),
+                     "other_cost_per_run": round(priciest.cost_per_execution, 6)},
                 ))
                 break
     for p in a.by_provider:

@@ -47,7 +47,8 @@ async def build_report(
         samples.history("system.cpu_percent", series_since, now, max(step, (now - series_since) / CHART_POINTS)),
         samples.history("system.memory_percent", series_since, now, max(step, (now - series_since) / CHART_POINTS)),
         samples.summary(
-            ["system.cpu_percent", "system.memory_percent", "system.disk_percent", "executions.queue_depth", "pool.size"], since, now
+            ["system.cpu_percent", "system.memory_percent", "system.disk_percent", "executions.queue_depth", "pool.size"],
+            since, now,
         ),
     )
     found = anomalies(a.hourly, locale=locale)
@@ -59,7 +60,9 @@ async def build_report(
     return ReportData(window, since, now, zone, a, system, found, recs, rendered)
 
 
-async def render_charts(a: Analytics, cpu: list[Bucket], mem: list[Bucket], zone: ZoneInfo, locale: str, span: float) -> list[charts.Chart]:
+async def render_charts(
+    a: Analytics, cpu: list[Bucket], mem: list[Bucket], zone: ZoneInfo, locale: str, span: float,
+) -> list[charts.Chart]:
     starts = [p.start for p in a.hourly]
     costs = {s.key: s.cost for s in a.by_model if s.cost > 0}
     jobs = [

@@ -93,7 +93,8 @@ def default_rules(
     r = repeat_seconds
     rules = [
         Rule("cpu_high", "system.cpu_percent", ">=", 90, 60, "critical", "cpu", None, r, "CPU {value:.0f}% (≥ {threshold:.0f}%)"),
-        Rule("memory_high", "system.memory_percent", ">=", 85, 60, "warning", "memory", None, r, "memory {value:.0f}% (≥ {threshold:.0f}%)"),
+        Rule("memory_high", "system.memory_percent", ">=", 85, 60, "warning", "memory", None, r,
+             "memory {value:.0f}% (≥ {threshold:.0f}%)"),
         Rule("workers_low", "pool.active_workers", "<", min_active_workers, 30, "critical", "workers", None, r,
              "{value:.0f} active LLM workers (< {threshold:.0f})"),
         Rule("error_rate_high", "executions.error_rate_percent", ">", 10, 120, "warning", "errors", None, r,
@@ -149,12 +150,12 @@ def _rule(entry: dict[str, Any], where: str, repeat_seconds: float) -> Rule:
             raise RuleError(f"{where}: expr {entry['expr']!r} must look like `system.cpu_percent >= 90`")
         metric, op, threshold = m.group(1), m.group(2), float(m.group(3))
     else:
-        metric, op, threshold = entry.get("metric"), entry.get("op", ">"), entry.get("threshold")
-        if not isinstance(metric, str) or not metric:
+        raw_metric, op, raw_threshold = entry.get("metric"), entry.get("op", ">"), entry.get("threshold")
+        if not isinstance(raw_metric, str) or not raw_metric:
             raise RuleError(f"{where}: needs `expr` or `metric` + `threshold`")
-        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+        if not isinstance(raw_threshold, (int, float)) or isinstance(raw_threshold, bool):
             raise RuleError(f"{where}: `threshold` must be a number")
-        threshold = float(threshold)
+        metric, threshold = raw_metric, float(raw_threshold)
     if op not in OPS:
         raise RuleError(f"{where}: op {op!r} must be one of {' '.join(OPS)}")
     severity = entry.get("severity", "warning")

@@ -14,7 +14,7 @@ from reports.alerts import AlertEngine, Notice
 from reports.execution_health import ExecutionHealth
 from reports.rules import Rule, default_rules, load_rules
 from reports.samples import SampleStore
-from reports.sampling import Sample, Sampler, SystemProbe
+from reports.sampling import Sample, Sampler, Source, SystemProbe
 from reports.settings import ReportsSettings
 
 if TYPE_CHECKING:
@@ -56,9 +56,9 @@ class ReportsService:
         self.samples = SampleStore(engine)
         self.alerts = AlertEngine(rules if rules is not None else rules_from_settings(settings), AlertStore(engine), clock)
 
-    def add_source(self, name: str, source: Callable[[], object]) -> None:
+    def add_source(self, name: str, source: Source) -> None:
         """Register a health source (the pool, the MCP hub) at assembly."""
-        self.sampler.add_source(name, source)  # type: ignore[arg-type]
+        self.sampler.add_source(name, source)
 
     async def tick(self) -> TickResult:
         """One health check: sample, store, evaluate the rules. Returns the notices to deliver."""
@@ -78,5 +78,6 @@ class ReportsService:
         if window not in WINDOWS:
             raise ValueError(f"window must be one of {', '.join(WINDOWS)}")
         return await build_report(
-            self.engine, self.samples, WINDOWS[window], self.clock(), self.settings.zone, locale, window=window, with_charts=charts
+            self.engine, self.samples, WINDOWS[window], self.clock(), self.settings.zone, locale,
+            window=window, with_charts=charts,
         )

@@ -14,11 +14,17 @@ class ReportsSettings(BaseSettings):
 
     health_interval: float = Field(5.0, ge=0.5, le=3600, description="Seconds between health checks (samples + alert rules)")
     health_retention_hours: float = Field(24.0, gt=0, le=24 * 90, description="Hours of health samples kept in the database")
-    alert_rules_file: Path | None = Field(None, description="TOML file of alert rules replacing the defaults (see docs/alerts.md)")
+    alert_rules_file: Path | None = Field(
+        None, description="TOML file of alert rules replacing the defaults (see docs/alerts.md)",
+    )
     alert_repeat_minutes: float = Field(60.0, gt=0, description="Default minutes between reminders of a firing alert")
-    daily_cost_budget: float | None = Field(None, ge=0, description="USD per day of LLM cost; above it the daily_cost alert fires (empty: no budget rule)")
+    daily_cost_budget: float | None = Field(
+        None, ge=0, description="USD per day of LLM cost; above it the daily_cost alert fires (empty: no budget rule)",
+    )
     min_active_workers: int = Field(3, ge=0, description="The workers_low alert fires below this many active LLM worker slots")
-    report_timezone: str = Field("UTC", description="Time zone of report labels, the hourly/daily slots and the daily summary, e.g. Asia/Tokyo")
+    report_timezone: str = Field(
+        "UTC", description="Time zone of report labels, the hourly/daily slots and the daily summary, e.g. Asia/Tokyo",
+    )
     report_locale: str = Field("en", description="Language of scheduled reports and alerts: en or ja")
     report_enabled: bool = Field(True, description="Post the hourly report to REPORT_CHANNEL at the top of each hour")
 

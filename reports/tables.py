@@ -76,7 +76,7 @@ EXECUTION = Table(
 )
 
 
-class floor_nonneg(FunctionElement):  # noqa: N801  (reads like the SQL function it stands for)
+class floor_nonneg(FunctionElement[float]):  # noqa: N801  (reads like the SQL function it stands for)
     """floor(x) for x ≥ 0, native on both databases.
 
     SQLAlchemy's pysqlite dialect replaces SQLite's floor() with a Python callback on every connection,

@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -80,15 +80,19 @@ class RateLimitGate(BaseThrottler):
         async with self._sem:
             wait = self.wait_needed()
             if wait > self.max_wait:
-                raise RateLimited(wait, f"primary rate limit spent until {time.strftime('%H:%M:%S', time.gmtime(self.reset_at))} UTC")
+                until = time.strftime("%H:%M:%S", time.gmtime(self.reset_at))
+                raise RateLimited(wait, f"primary rate limit spent until {until} UTC")
             if wait > 0:
                 log.warning("GitHub primary rate limit spent; waiting %.1fs for the reset", wait)
                 await asyncio.sleep(wait)
                 self.remaining = None
             yield
 
-    def acquire(self, request: httpx.Request):  # type: ignore[override]  # sync API unused (asyncio only)
+    @contextmanager
+    def acquire(self, request: httpx.Request) -> Iterator[None]:
+        """githubkit's sync API, which the bot never uses (asyncio only)."""
         raise NotImplementedError("the bot uses githubkit's async API only")
+        yield  # a generator, as the base declares
 
 
 @dataclass
@@ -180,7 +184,7 @@ class GitHubClient:
         self._repo_installation[key] = installation_id
         gh = self._installations.get(installation_id)
         if gh is None:
-            gh = self._root.with_auth(self._root.auth.as_installation(installation_id))  # type: ignore[attr-defined]
+            gh = self._root.with_auth(self._root.auth.as_installation(installation_id))
             self._installations[installation_id] = gh
         return gh
 

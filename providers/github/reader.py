@@ -118,7 +118,9 @@ class GitHubReader:
     async def get_issue(self, owner: str, repo: str, number: int, inst: int | None = None) -> dict[str, Any]:
         return slim_issue((await self._get(owner, repo, f"/repos/{owner}/{repo}/issues/{number}", inst)).json(), body=True)
 
-    async def comments(self, owner: str, repo: str, number: int, *, per_page: int = 30, inst: int | None = None) -> list[dict[str, Any]]:
+    async def comments(
+        self, owner: str, repo: str, number: int, *, per_page: int = 30, inst: int | None = None,
+    ) -> list[dict[str, Any]]:
         """The most recent comments of an issue or PR conversation, oldest first."""
         path = f"/repos/{owner}/{repo}/issues/{number}/comments"
         first = await self._get(owner, repo, path, inst, params={"per_page": per_page})

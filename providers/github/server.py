@@ -7,7 +7,8 @@ The hub mounts it in-process: `build_server(settings.github)`; tests drive it wi
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any, Literal
+from collections.abc import Awaitable
+from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -26,6 +27,7 @@ Repo = Annotated[str, Field(description="owner/repo, e.g. octocat/Hello-World", 
 PageNo = Annotated[int, Field(ge=1, le=1000, description="page number, from 1")]
 PerPage = Annotated[int, Field(ge=1, le=100, description="items per page (max 100)")]
 State = Literal["open", "closed", "all"]
+T = TypeVar("T")
 
 
 def _split(repo: str) -> tuple[str, str]:
@@ -47,7 +49,7 @@ def build_server(settings: GitHubAuthSettings | None = None, *, reader: GitHubRe
             root.removeHandler(h)
     r = reader
 
-    async def guarded(coro: Any) -> Any:
+    async def guarded(coro: Awaitable[T]) -> T:
         try:
             return await coro
         except GitHubError as e:
