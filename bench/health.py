@@ -13,7 +13,7 @@ from typing import Any
 from bench.common import databases
 from bot.adapters.base import Outbounds
 from bot.alerting import AlertNotifier, routes
-from bot.health import HealthMonitor
+from bot.health_tick import HealthMonitor
 from reports.service import ReportsService
 from reports.settings import ReportsSettings
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import aiohttp
 
-from pool.client import Completion, Message
-from pool.clients import make_client
 from pool.config import Deployment, PoolConfig
+from pool.direct import make_client
+from pool.interface import Completion, Message
 from pool.pool import LLMPool
 
 LATENCY = 0.1
@@ -230,9 +230,9 @@ async def own_overhead(n: int = 20000) -> dict[str, float]:
 
 _IDLE_SCRIPT = """
 import asyncio, json, sys, psutil
-from pool.clients import make_client
+from pool.direct import make_client
 from pool.config import Deployment, PoolConfig
-from pool.client import Completion, Message
+from pool.interface import Completion, Message
 from pool.pool import LLMPool
 url, root = sys.argv[1], sys.argv[2]
 deps = [Deployment("openai", "openai", "m", url), Deployment("anthropic", "anthropic", "m", root),

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bench.common import databases, execution_rows
 from bot.storage.bulk import load_executions
 from commands.report import render_report
-from reports.samples import SampleStore
+from reports.sample_store import SampleStore
 from reports.service import ReportsService
 from reports.settings import ReportsSettings
 

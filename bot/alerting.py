@@ -15,8 +15,8 @@ from bot.adapters.base import Outbounds
 from bot.routing import parse_targets
 from commands.alerts import render_notice
 from commands.model import Conversation, Reply
-from reports.alerts import Notice
 from reports.alert_state import AlertStore
+from reports.alerts import Notice
 from reports.rules import Rule
 
 log = logging.getLogger("chatops.alerts")

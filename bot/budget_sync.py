@@ -21,8 +21,8 @@ from bot.storage.store import Store
 from commands.llm import budget_keys
 from commands.model import Conversation
 from pool.accounting import BudgetKey
-from pool.health import utc_day
-from pool.client import LLMService
+from pool.breaker import utc_day
+from pool.interface import LLMService
 
 log = logging.getLogger("chatops.budgets")
 INTERVAL = 60.0

@@ -7,8 +7,8 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 
 from bot.storage.store import Store
-from pool.client import LLMService
 from pool.factory import build_llm
+from pool.interface import LLMService
 from pool.settings import LLMSettings
 
 log = logging.getLogger("chatops")

@@ -19,7 +19,7 @@ GITHUB_WEBHOOKS = Counter(
     ["event", "outcome"],
 )
 
-# -- health checks and alerts (bot/health.py, bot/alerting.py) --
+# -- health checks and alerts (bot/health_tick.py, bot/alerting.py) --
 HEALTH_TICKS = Counter("chatops_health_ticks_total", "Health checks run, by result", ["result"])
 HEALTH_TICK_SECONDS = Histogram(
     "chatops_health_tick_duration_seconds", "Wall time of one health check (sample, store, rules, notify)",

@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import metrics
 from bot.alerting import AlertNotifier, routes
-from bot.health import HealthMonitor
-from bot.routing import parse_targets
+from bot.health_tick import HealthMonitor
 from bot.intake import Rejected
+from bot.routing import parse_targets
 from bot.storage.scheduling import claim_slot, last_slot, release_lease, take_lease
 from commands.model import Event
 

@@ -8,7 +8,10 @@ from commands.registry import Arg, Args, Command, Option, Registry
 def default_commands() -> list[Command]:
     """The command table, as a literal list (order is the order of /help)."""
     from commands import alerts, ask, help, mcp, noop, report, review, status
-    from commands.github import notify as gh_notify, reply as gh_reply, review as gh_review, triage as gh_triage
+    from commands.github import notify as gh_notify
+    from commands.github import reply as gh_reply
+    from commands.github import review as gh_review
+    from commands.github import triage as gh_triage
 
     return [
         help.COMMAND, status.COMMAND, ask.COMMAND, report.COMMAND, alerts.COMMAND, mcp.COMMAND, review.COMMAND,

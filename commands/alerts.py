@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from commands.context import Context
 from commands.errors import UserError
+from commands.messages import t
 from commands.model import Button, Reply, Section
 from commands.registry import Arg, Args, Command
-from commands.messages import t
 from reports.alerts import Notice
 from reports.service import ReportsService
 

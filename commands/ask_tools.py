@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from commands.context import Context
 from commands.errors import UserError
-from commands.messages import t
 from commands.mcp import TRUSTED_TRIGGERS
+from commands.messages import t
 from commands.model import Button, Reply
-from pool.client import CallMeta, Completion, LLMService, Message, ToolCall, ToolSpec
+from pool.interface import CallMeta, Completion, LLMService, Message, ToolCall, ToolSpec
 
 if TYPE_CHECKING:
     from providers.hub import Hub

@@ -12,12 +12,12 @@ from commands.errors import UserError
 from commands.llm import budget_keys
 from commands.messages import t
 from commands.model import Conversation, Reply
-from pool.client import CallMeta
+from pool.interface import CallMeta
 
 if TYPE_CHECKING:
     from commands.github.service import GitHubServices
     from commands.registry import Registry
-    from pool.client import LLMService
+    from pool.interface import LLMService
     from providers.hub import Hub
     from reports.service import ReportsService
 

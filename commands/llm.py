@@ -16,7 +16,7 @@ from commands.model import Conversation
 from pool.errors import BudgetExceeded, CircuitOpen, PoolBusy, PoolError, ProviderError, UnknownModel
 
 if TYPE_CHECKING:
-    from pool.client import LLMService
+    from pool.interface import LLMService
 
 
 def budget_keys(requester: str, conversation: Conversation) -> dict[str, str | None]:

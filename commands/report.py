@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from commands.alerts import clock_time, service
 from commands.context import Context
+from commands.messages import t
 from commands.model import Image, Reply, Section
 from commands.registry import Arg, Args, Command
-from commands.messages import t
 from reports.analytics import Stat
 
 if TYPE_CHECKING:  # reports.report imports matplotlib: only when a report is built

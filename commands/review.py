@@ -5,8 +5,8 @@ import re
 
 from commands.context import Context
 from commands.errors import UserError
-from commands.messages import t
 from commands.github.review import UPSERT_KEY, github_errors, github_services, run_review
+from commands.messages import t
 from commands.model import Conversation, Reply
 from commands.registry import Arg, Args, Command, Option
 

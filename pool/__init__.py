@@ -11,15 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pool.accounting import BudgetKey as BudgetKey
-    from pool.client import CallMeta as CallMeta
-    from pool.client import Completion as Completion
-    from pool.client import LLMService as LLMService
-    from pool.client import Message as Message
-    from pool.client import ToolCall as ToolCall
-    from pool.client import ToolSpec as ToolSpec
-    from pool.clients import make_client as make_client
+    from pool.breaker import utc_day as utc_day
     from pool.config import Deployment as Deployment
     from pool.config import PoolConfig as PoolConfig
+    from pool.direct import make_client as make_client
     from pool.errors import BudgetExceeded as BudgetExceeded
     from pool.errors import CircuitOpen as CircuitOpen
     from pool.errors import PoolBusy as PoolBusy
@@ -33,7 +28,12 @@ if TYPE_CHECKING:
     from pool.factory import build_chat_client as build_chat_client
     from pool.factory import build_llm as build_llm
     from pool.factory import load_config as load_config
-    from pool.health import utc_day as utc_day
+    from pool.interface import CallMeta as CallMeta
+    from pool.interface import Completion as Completion
+    from pool.interface import LLMService as LLMService
+    from pool.interface import Message as Message
+    from pool.interface import ToolCall as ToolCall
+    from pool.interface import ToolSpec as ToolSpec
     from pool.metrics import PoolCollector as PoolCollector
     from pool.pool import LLMPool as LLMPool
     from pool.pool import PoolEvent as PoolEvent
@@ -44,15 +44,15 @@ if TYPE_CHECKING:
 # Where each public name lives; the TYPE_CHECKING block above says the same to mypy (a test keeps them equal).
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "pool.accounting": ("BudgetKey",),
-    "pool.client": ("CallMeta", "Completion", "LLMService", "Message", "ToolCall", "ToolSpec"),
-    "pool.clients": ("make_client",),
+    "pool.interface": ("CallMeta", "Completion", "LLMService", "Message", "ToolCall", "ToolSpec"),
+    "pool.direct": ("make_client",),
     "pool.config": ("Deployment", "PoolConfig"),
     "pool.errors": (
         "BudgetExceeded", "CircuitOpen", "PoolBusy", "PoolError", "ProviderError", "ProviderTimeout",
         "ProviderUnavailable", "RateLimited", "UnknownModel",
     ),
     "pool.factory": ("NOT_CONFIGURED_HINT", "build_chat_client", "build_llm", "load_config"),
-    "pool.health": ("utc_day",),
+    "pool.breaker": ("utc_day",),
     "pool.metrics": ("PoolCollector",),
     "pool.pool": ("LLMPool", "PoolEvent"),
     "pool.probe": ("models_request",),

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pool import prices
-from pool.client import CallMeta, Message
+from pool.breaker import utc_day
 from pool.errors import BudgetExceeded
-from pool.health import utc_day
+from pool.interface import CallMeta, Message
 
 BudgetKey = tuple[str, str]  # (scope, key): ("user", "slack:U1"), ("deployment", "openai")
 

@@ -9,8 +9,8 @@ import random
 from collections.abc import Callable, Sequence
 
 from pool.accounting import Budgets, Estimate, Reservation, estimate, exceeded
-from pool.client import CallMeta, Message
 from pool.errors import BudgetExceeded, CircuitOpen, DeadlineExceeded, ProviderError
+from pool.interface import CallMeta, Message
 from pool.routing import Strategy
 from pool.state import DeploymentState
 

@@ -1,9 +1,9 @@
 """Build the LLM service the settings describe: the pool, the single-client path, or None."""
 from __future__ import annotations
 
-from pool.client import ChatClient, LLMService
-from pool.clients import DirectLLM, make_client
 from pool.config import PoolConfig, from_env, read_toml
+from pool.direct import DirectLLM, make_client
+from pool.interface import ChatClient, LLMService
 from pool.pool import LLMPool
 from pool.settings import LLMSettings, known_keys
 

@@ -5,8 +5,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pool.client import Completion, Message, ToolCall, ToolSpec, estimate_tokens, prompt_text
-from pool.http_client import HTTPChatClient, StreamState
+from pool.http_dialect import HTTPChatClient, StreamState
+from pool.interface import Completion, Message, ToolCall, ToolSpec, estimate_tokens, prompt_text
 
 
 def _message(m: Message) -> dict[str, Any]:

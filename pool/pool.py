@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from pool.accounting import Budgets, Estimate, Ledger, Reservation, charge
 from pool.admission import Admission
-from pool.client import CallMeta, ChatClient, Completion, Message, StreamEvent, ToolSpec
-from pool.clients import DirectLLM
+from pool.breaker import Breaker
 from pool.config import PoolConfig
+from pool.direct import DirectLLM
 from pool.errors import (
     BadResponse,
     DeadlineExceeded,
@@ -33,7 +33,7 @@ from pool.errors import (
     RateLimited,
     UnknownModel,
 )
-from pool.health import Breaker
+from pool.interface import CallMeta, ChatClient, Completion, Message, StreamEvent, ToolSpec
 from pool.routing import Strategy, strategy
 from pool.slots import Slots
 from pool.snapshot import PoolStatus, build_status

@@ -2,8 +2,8 @@
 auth headers. `chatops check` uses it to tell, per deployment, whether the provider answers."""
 from __future__ import annotations
 
-from pool.clients import make_client
 from pool.config import Deployment
+from pool.direct import make_client
 
 MODELS_PATH = {
     "openai": "/models",  # the base already ends in /v1

@@ -5,9 +5,9 @@ import asyncio
 from dataclasses import dataclass, field
 
 from pool import prices
-from pool.client import ChatClient
+from pool.breaker import Breaker, DeploymentStats
 from pool.config import Deployment
-from pool.health import Breaker, DeploymentStats
+from pool.interface import ChatClient
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from reports.alert_state import AlertStore, Group, Instance
 from reports.rules import Rule
-from reports.sampling import Sample
+from reports.sampler import Sample
 
 # After a notice that reached no target, try again after this long (or the repeat interval if shorter).
 RETRY_SECONDS = 60.0

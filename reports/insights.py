@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from reports.analytics import Analytics, HourPoint, Stat
 from reports.messages import t
-from reports.samples import Bucket
+from reports.sample_store import Bucket
 
 MIN_FINISHED = 20  # fewer executions than this say nothing about a rate
 

@@ -15,7 +15,7 @@ from reports import charts
 from reports.analytics import Analytics, analyze, status_series
 from reports.insights import Finding, anomalies, recommendations
 from reports.offload import blocking
-from reports.samples import Bucket, SampleStore
+from reports.sample_store import Bucket, SampleStore
 
 CHART_POINTS = 240  # resolution of the CPU/memory chart, whatever the window
 

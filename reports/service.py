@@ -13,8 +13,8 @@ from reports.alert_state import AlertStore
 from reports.alerts import AlertEngine, Notice
 from reports.execution_health import ExecutionHealth
 from reports.rules import Rule, default_rules, load_rules
-from reports.samples import SampleStore
-from reports.sampling import Sample, Sampler, Source, SystemProbe
+from reports.sample_store import SampleStore
+from reports.sampler import Sample, Sampler, Source, SystemProbe
 from reports.settings import ReportsSettings
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ import asyncio
 import io
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from bot.adapters.console import ConsoleOutbound
 from bot.app import Bot, open_bot
-from bot.settings import Settings, _SECTIONS, load_settings
+from bot.settings import _SECTIONS, Settings, load_settings
 from bot.storage.engine import async_url, create_engine
 from pool.fake import FakeLLM
 

@@ -92,7 +92,7 @@ class GroupCommit(Generic[T, R]):
         self._wakeup.set()
         try:
             await asyncio.wait_for(asyncio.shield(self._task), timeout=10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task

@@ -15,10 +15,10 @@ from commands.github.locks import KeyedLocks
 from commands.github.prompts import messages
 from commands.github.safety import fence
 from commands.github.service import GitHubServices
-from commands.messages import t
 from commands.llm import alias_or_default, pool_refusals
+from commands.messages import t
 from commands.model import Reply, Section
-from commands.registry import GITHUB, Args, Command, keyed, Handler
+from commands.registry import GITHUB, Args, Command, Handler, keyed
 from providers.github.errors import GitHubError
 
 UPSERT_KEY = "review"  # the outbound's hidden marker `<!-- chatops:review -->`: one review comment per PR

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from bot.adapters.console import ConsoleOutbound
 from bot.alerting import AlertNotifier, routes
 from bot.app import Bot, open_bot
-from bot.health import HealthMonitor
+from bot.health_tick import HealthMonitor
 from bot.intake import Accepted
 from commands.alerts import render_notice
 from commands.model import Conversation, Event
-from reports.sampling import Sampler
+from reports.sampler import Sampler
 from reports.service import ReportsService
 from reports.tables import ALERT_GROUP
 from tests.fakes.health import ManualClock, ScriptedProbe

@@ -119,7 +119,7 @@ model = "gpt-4o-mini"
 
 
 async def test_console_reads_commands_until_end_of_input() -> None:
-    code, out, err = await chatops("console", stdin="/help status\n/nope\n".encode())
+    code, out, err = await chatops("console", stdin=b"/help status\n/nope\n")
     assert code == 0, err
     assert "/status [<pool>]" in out and "Unknown command `/nope`" in out
 

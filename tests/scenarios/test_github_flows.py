@@ -14,7 +14,17 @@ from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
 from tests.fakes.github import SECRET, FakeGitHub, fixture, real_signature, sign
 from tests.scenarios.github_env import (
-    BEFORE, HEAD, HELLO, LLM_JSON, client_for, deliver, executions, github_settings, running_worker, seed, settle,
+    BEFORE,
+    HEAD,
+    HELLO,
+    LLM_JSON,
+    client_for,
+    deliver,
+    executions,
+    github_settings,
+    running_worker,
+    seed,
+    settle,
 )
 
 

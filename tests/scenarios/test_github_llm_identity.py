@@ -15,7 +15,17 @@ from bot.storage.models import Status
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
 from tests.fakes.github import FakeGitHub, fixture
-from tests.scenarios.github_env import HELLO, LLM_JSON, client_for, deliver, executions, github_settings, running_worker, seed, settle
+from tests.scenarios.github_env import (
+    HELLO,
+    LLM_JSON,
+    client_for,
+    deliver,
+    executions,
+    github_settings,
+    running_worker,
+    seed,
+    settle,
+)
 
 DEPLOYMENTS = """
 [[deployment]]

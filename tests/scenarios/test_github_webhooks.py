@@ -12,7 +12,15 @@ from bot.storage.models import Status
 from pool.fake import Behavior, FakeLLM
 from tests.fakes.github import FakeGitHub, event_of, fixture, fixture_names, real_signature, unwrapped
 from tests.scenarios.github_env import (
-    HELLO, LLM_JSON, client_for, deliver, executions, github_settings, running_worker, seed, settle,
+    HELLO,
+    LLM_JSON,
+    client_for,
+    deliver,
+    executions,
+    github_settings,
+    running_worker,
+    seed,
+    settle,
 )
 
 REVIEW, TRIAGE = "review", "triage"

@@ -13,12 +13,12 @@ import pytest
 from bot.adapters.console import ConsoleOutbound
 from bot.alerting import AlertNotifier, routes
 from bot.app import Bot, open_bot
-from bot.health import HealthMonitor
 from bot.health_sources import register_health_sources
+from bot.health_tick import HealthMonitor
 from bot.intake import Accepted
 from commands.model import Conversation, Event
 from pool.fake import Behavior, FakeLLM
-from reports.sampling import Sampler
+from reports.sampler import Sampler
 from reports.service import ReportsService
 from tests.fakes.health import ManualClock, ScriptedProbe
 

@@ -126,7 +126,7 @@ def _deep_imports() -> list[str]:
 
 def test_the_scan_flags_module_imports_and_names_outside_all() -> None:
     source = (
-        "from pool.client import CallMeta\n"
+        "from pool.interface import CallMeta\n"
         "from pool import CallMeta, LLMPool\n"
         "import providers.hub\n"
         "import reports\n"
@@ -135,7 +135,7 @@ def test_the_scan_flags_module_imports_and_names_outside_all() -> None:
         "from bot.app import open_bot\n"
     )
     assert _violations(source, "x.py") == [
-        "x.py:1: from pool.client import CallMeta",
+        "x.py:1: from pool.interface import CallMeta",
         "x.py:3: import providers.hub",
         "x.py:6: from reports import not_public",
     ]

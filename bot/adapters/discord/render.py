@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.adapters.messages import t
 from bot.adapters.lines import split_text
+from bot.adapters.messages import t
 from commands.model import Reply
 
 log = logging.getLogger("chatops.discord")

@@ -77,7 +77,7 @@ async def _receive(spine: Spine, s: SlackSettings, client: object, stack: contex
             # the client retries a refused connection forever; start-up must not hang on it
             await asyncio.wait_for(handler.connect_async(), timeout=SOCKET_MODE_CONNECT_TIMEOUT)
             log.info("slack: Socket Mode connected")
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.error("slack: Socket Mode did not connect within %ss (check SLACK_APP_TOKEN)", SOCKET_MODE_CONNECT_TIMEOUT)
     return routes
 

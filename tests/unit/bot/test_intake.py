@@ -6,9 +6,9 @@ import asyncio
 
 from bot.doorbell import Doorbell
 from bot.intake import Accepted, Decision, Intake, Next, Rejected, Request
+from bot.storage.engine import create_engine
 from bot.storage.github import DUPLICATE, STORED, IncomingDelivery
 from bot.storage.migrate import upgrade
-from bot.storage.engine import create_engine
 from bot.storage.store import Store
 from commands import Registry, default_commands
 from commands.model import Conversation, Event, Reply

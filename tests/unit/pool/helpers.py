@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pool.client import Message
-from pool.clients import make_client
 from pool.config import Deployment, PoolConfig
+from pool.direct import make_client
 from pool.fake import FakeLLM
+from pool.interface import Message
 from pool.pool import LLMPool, PoolEvent
 
 QUESTION = [Message("user", "what is a lease?")]

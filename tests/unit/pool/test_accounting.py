@@ -7,9 +7,9 @@ import pytest
 
 from pool import prices
 from pool.accounting import estimate
-from pool.client import CallMeta, Completion
 from pool.errors import BudgetExceeded
 from pool.fake import Behavior, FakeLLM
+from pool.interface import CallMeta, Completion
 from tests.unit.pool.conftest import FakeFactory
 from tests.unit.pool.helpers import QUESTION, deployment, make_pool
 
@@ -121,7 +121,7 @@ async def test_a_request_that_waited_out_a_retry_after_checks_its_budget_again(f
 
 def test_recorded_spending_merges_as_the_larger_count_for_limited_keys_of_the_same_day() -> None:
     from pool.accounting import Budgets
-    from pool.health import utc_day
+    from pool.breaker import utc_day
 
     b = Budgets({"user": {"alice": 1.0, "bob": 1.0}})
     b.settle(b.reserve([("user", "alice")], 0.5), 0.4)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ConfigError, load_settings
-from pool.clients import DirectLLM
+from pool.direct import DirectLLM
 from pool.errors import ProviderUnavailable
 from pool.factory import build_llm, load_config
 from pool.fake import Behavior, FakeLLM

@@ -6,11 +6,11 @@ import socket
 
 import pytest
 
-from pool.client import Completion, Message, ToolCall, ToolSpec
-from pool.clients import CLIENTS
+from pool.direct import CLIENTS
 from pool.errors import BadResponse, ProviderTimeout, ProviderUnavailable, RateLimited, RequestRejected
 from pool.fake import Behavior, FakeLLM
-from pool.http_client import HTTPChatClient
+from pool.http_dialect import HTTPChatClient
+from pool.interface import Completion, Message, ToolCall, ToolSpec
 
 KINDS = list(CLIENTS)
 QUESTION = [Message("system", "be brief"), Message("user", "what is a lease?")]

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from pool.accounting import estimate
-from pool.client import CallMeta, Completion, Message
-from pool.clients import DirectLLM, make_client
 from pool.config import Deployment, PoolConfig
+from pool.direct import DirectLLM, make_client
 from pool.errors import BudgetExceeded
 from pool.factory import build_llm
 from pool.fake import Behavior, FakeLLM
+from pool.interface import CallMeta, Completion, Message
 from pool.settings import LLMSettings
 from tests.unit.pool.helpers import QUESTION, deployment, make_pool, said
 

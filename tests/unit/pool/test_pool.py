@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from pool.client import CallMeta, Completion, Message
 from pool.errors import (
     CircuitOpen,
     DeadlineExceeded,
@@ -16,6 +15,7 @@ from pool.errors import (
     UnknownModel,
 )
 from pool.fake import Behavior, FakeLLM
+from pool.interface import CallMeta, Completion, Message
 from pool.pool import LLMPool
 from tests.unit.pool.conftest import FakeFactory
 from tests.unit.pool.helpers import QUESTION, deployment, make_pool, said

@@ -8,8 +8,8 @@ from sqlalchemy import inspect as sa_inspect
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade
 from reports.execution_health import ExecutionHealth
-from reports.samples import SampleStore
-from reports.sampling import Sampler, SystemProbe, flatten
+from reports.sample_store import SampleStore
+from reports.sampler import Sampler, SystemProbe, flatten
 from reports.tables import metadata
 from tests.fakes.health import ManualClock, execution_rows, insert_executions
 

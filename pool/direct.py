@@ -11,11 +11,11 @@ from dataclasses import replace
 
 from pool.accounting import Budgets, Estimate, Reservation, charge, estimate
 from pool.anthropic import AnthropicClient
-from pool.client import CallMeta, ChatClient, Completion, Message, StreamEvent, ToolSpec
 from pool.config import Deployment, PoolConfig
 from pool.errors import BudgetExceeded, UnknownModel
 from pool.gemini import GeminiClient
-from pool.http_client import HTTPChatClient
+from pool.http_dialect import HTTPChatClient
+from pool.interface import CallMeta, ChatClient, Completion, Message, StreamEvent, ToolSpec
 from pool.ollama import OllamaClient
 from pool.openai_compat import OpenAICompatClient
 

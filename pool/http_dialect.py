@@ -15,7 +15,6 @@ from typing import Any
 
 import aiohttp
 
-from pool.client import Completion, Message, StreamEvent, ToolSpec
 from pool.errors import (
     BadResponse,
     ProviderError,
@@ -24,6 +23,7 @@ from pool.errors import (
     RateLimited,
     RequestRejected,
 )
+from pool.interface import Completion, Message, StreamEvent, ToolSpec
 
 _JSON = {"Content-Type": "application/json"}
 _PARSE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reports.sampling import Sample
+from reports.sampler import Sample
 from reports.tables import SAMPLE, floor_nonneg
 
 
