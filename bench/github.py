@@ -119,7 +119,9 @@ def _cpu(pid: int) -> float:
     return t.user + t.system
 
 
-async def _phase(pid: int, port: int, path: str, body: bytes, seconds: float, concurrency: int, cap: int, tag: str) -> dict[str, Any]:
+async def _phase(
+    pid: int, port: int, path: str, body: bytes, seconds: float, concurrency: int, cap: int, tag: str
+) -> dict[str, Any]:
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     tag = f"{tag}-{os.urandom(3).hex()}"  # delivery ids unique across runs on one database
     latencies: list[float] = []
@@ -137,7 +139,9 @@ async def _phase(pid: int, port: int, path: str, body: bytes, seconds: float, co
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0] if lat else 0.0] * 99
     return {
         "requests": len(lat), "throughput_per_s": round(len(lat) / elapsed, 1), "statuses": statuses,
-        "ack_latency_ms": {"p50": round(q[49] * 1000, 2), "p99": round(q[98] * 1000, 2), "max": round(lat[-1] * 1000, 2) if lat else 0},
+        "ack_latency_ms": {
+            "p50": round(q[49] * 1000, 2), "p99": round(q[98] * 1000, 2), "max": round(lat[-1] * 1000, 2) if lat else 0,
+        },
         "server_cpu_ms_per_request": round(cpu * 1000 / max(1, len(lat)), 3), "acked": acked,
     }
 
@@ -163,13 +167,16 @@ async def _one(db_url: str, n: int | None, keep_bodies: bool = False) -> dict[st
     concurrency = int(os.environ.get("CHATOPS_BENCH_CONCURRENCY", "50"))
     rounds_wanted = int(os.environ.get("CHATOPS_BENCH_ROUNDS", "3"))
     cap = n or 200_000
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.github", "--serve", db_url, "bodies" if keep_bodies else "no-bodies",
-                                                stdout=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.github", "--serve", db_url, "bodies" if keep_bodies else "no-bodies",
+        stdout=asyncio.subprocess.PIPE,
+    )
     assert proc.stdout is not None
     try:
         port = int((await asyncio.wait_for(proc.stdout.readline(), timeout=60)).strip())
         body = payload()
-        await _phase(proc.pid, port, "/github/webhook", body, min(1.0, seconds), concurrency, 2000, "warm")  # JIT-free warm-up: imports, caches
+        # JIT-free warm-up: imports, caches
+        await _phase(proc.pid, port, "/github/webhook", body, min(1.0, seconds), concurrency, 2000, "warm")
         rounds = []
         for _ in range(rounds_wanted):  # alternated, so that a drift in the machine's load hits both alike
             bare = await _phase(proc.pid, port, "/bench/bare", body, seconds, concurrency, cap, "bare")
@@ -194,7 +201,10 @@ async def _one(db_url: str, n: int | None, keep_bodies: bool = False) -> dict[st
         "bare": bare, "webhook": hook, "efficiency_vs_bare": efficiency,
         "rounds": [{"bare": b, "webhook": h, "efficiency_vs_bare": e} for b, h, e in rounds],
         "lost": lost, "execution_rows": rows,
-        "group_commit": {"flushes": batches.get("flushes"), "deliveries_per_flush": round(batches["items"] / batches["flushes"], 1) if batches.get("flushes") else None},
+        "group_commit": {
+            "flushes": batches.get("flushes"),
+            "deliveries_per_flush": round(batches["items"] / batches["flushes"], 1) if batches.get("flushes") else None,
+        },
     }
 
 
@@ -210,7 +220,8 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
             await engine.dispose()
             results[name] = await _one(url, n, keep_bodies=False)  # the default (GITHUB_KEEP_BODIES=false)
             if os.environ.get("CHATOPS_BENCH_BODIES", "1") == "1":  # the same run with GITHUB_KEEP_BODIES=true
-                results[f"{name}_with_bodies"] = await _one(url.replace(".db", "-b.db") if name == "sqlite" else url, n, keep_bodies=True)
+                bodies_url = url.replace(".db", "-b.db") if name == "sqlite" else url
+                results[f"{name}_with_bodies"] = await _one(bodies_url, n, keep_bodies=True)
     return results
 
 

@@ -52,9 +52,16 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
             assert len(buckets) >= 240
             out[backend] = {
                 "cpu_ms_per_tick": round(cpu_ms, 2),
-                "tick_wall_ms": {"p50": round(statistics.median(walls) * 1000, 2), "p99": round(sorted(walls)[int(0.99 * len(walls))] * 1000, 2)},
+                "tick_wall_ms": {
+                    "p50": round(statistics.median(walls) * 1000, 2),
+                    "p99": round(sorted(walls)[int(0.99 * len(walls))] * 1000, 2),
+                },
                 "metrics_per_tick": metrics_per_tick,
-                "day_of_samples": {"rows": len(rows), "store_s": round(store_s, 2),
-                                   "chart_query_ms": {"p50": round(statistics.median(queries) * 1000, 1), "max": round(max(queries) * 1000, 1)}},
+                "day_of_samples": {
+                    "rows": len(rows), "store_s": round(store_s, 2),
+                    "chart_query_ms": {
+                        "p50": round(statistics.median(queries) * 1000, 1), "max": round(max(queries) * 1000, 1),
+                    },
+                },
             }
     return out

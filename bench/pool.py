@@ -151,7 +151,7 @@ async def compare(url: str, concurrency: int, n: int) -> dict[str, Any]:
     await pool.aclose()
     raw, pooled = _merge(raw_runs), _merge(pool_runs)
     raw_lat, pool_lat = raw.pop("_lat"), pooled.pop("_lat")
-    pairs = list(zip(raw_runs, pool_runs))
+    pairs = list(zip(raw_runs, pool_runs, strict=True))  # each round appends one run to each side
     # the definitions: over all n requests of each side; the per-round medians show how much noise moved them
     ratio = statistics.median((p["n"] / p["wall"]) / (r["n"] / r["wall"]) for r, p in pairs)
     d50 = statistics.median(_pct(p["latencies"], 0.5) - _pct(r["latencies"], 0.5) for r, p in pairs)
@@ -280,7 +280,9 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
             os.sched_setaffinity(0, mine)
     worst = [result[f"concurrency_{c}"] for c in CONCURRENCY]
     result["efficiency"] = min(r["efficiency"] for r in worst)
-    result["overhead_ms"] = {"p50": max(r["overhead_ms"]["p50"] for r in worst), "p99": max(r["overhead_ms"]["p99"] for r in worst)}
+    result["overhead_ms"] = {
+        "p50": max(r["overhead_ms"]["p50"] for r in worst), "p99": max(r["overhead_ms"]["p99"] for r in worst)
+    }
     result["cpu_ms_per_request"] = {
         "pool": max(r["pool"]["cpu_ms_per_request"] for r in worst), "raw": max(r["raw"]["cpu_ms_per_request"] for r in worst)
     }

@@ -120,7 +120,8 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
             ):
                 rounds, acked = [], set()
                 for r in range(ROUNDS):  # alternated, so that a drift in the machine's load hits both alike
-                    baseline = _summary(await measured_load(f"http://127.0.0.1:{base_server.port}/slack/events", n, seconds, "ack"))
+                    base_url = f"http://127.0.0.1:{base_server.port}/slack/events"
+                    baseline = _summary(await measured_load(base_url, n, seconds, "ack"))
                     raw = await measured_load(f"http://127.0.0.1:{bot_server.port}/slack/events", n, seconds, f"{run_id}-{r}")
                     acked |= set(raw["acked"])
                     ours = _summary(raw)
@@ -137,7 +138,10 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
         **median,  # the round with the median efficiency; every round is listed under "rounds"
         # less sensitive to other load on the machine than req/s: what storing adds per command
         "storing_cpu_ms_per_request": round(
-            statistics.median(r["bot"]["server_cpu_ms_per_request"] - r["ack_only_bolt"]["server_cpu_ms_per_request"] for r in rounds), 3
+            statistics.median(
+                r["bot"]["server_cpu_ms_per_request"] - r["ack_only_bolt"]["server_cpu_ms_per_request"] for r in rounds
+            ),
+            3,
         ),
         "rounds": rounds,
         "executions_stored": stored,

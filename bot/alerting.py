@@ -32,7 +32,10 @@ def routes(rules: Sequence[Rule], alert_channel: str | None) -> dict[str, list[C
 
 
 class AlertNotifier:
-    def __init__(self, outbounds: Outbounds, store: AlertStore, targets: dict[str, list[Conversation]], zone: ZoneInfo, locale: str = "en") -> None:
+    def __init__(
+        self, outbounds: Outbounds, store: AlertStore, targets: dict[str, list[Conversation]], zone: ZoneInfo,
+        locale: str = "en",
+    ) -> None:
         self.outbounds, self.store, self.targets = outbounds, store, targets
         self.zone, self.locale = zone, locale
 

@@ -1,4 +1,5 @@
-"""The LLM service's daily budgets (the pool's or the single client's), kept across restarts and worker processes through the Execution table.
+"""The LLM service's daily budgets (the pool's or the single client's), kept across restarts and worker
+processes through the Execution table.
 
 The pool counts spending in memory (reservation must stay synchronous). Each execution records its
 cost, deployment, requester and conversation, so the day's spending per budget key can be summed from

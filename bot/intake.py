@@ -116,8 +116,8 @@ class Intake:
         row = NewExecution(
             kind=cmd.name, trigger=event.trigger, source=event.source, requester=event.user,
             conversation=conversation.as_dict(), text=event.text, args=args.values, locale=request.locale,
-            priority=max(cmd.priority, TRIGGER_PRIORITY.get(event.trigger, cmd.priority)), affinity=request.affinity, idempotency_key=request.idempotency_key,
-            raw=event.raw, max_attempts=self.max_attempts,
+            priority=max(cmd.priority, TRIGGER_PRIORITY.get(event.trigger, cmd.priority)), affinity=request.affinity,
+            idempotency_key=request.idempotency_key, raw=event.raw, max_attempts=self.max_attempts,
         )
         return Admitted(row, cmd.name, request.locale)
 

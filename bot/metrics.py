@@ -26,6 +26,8 @@ HEALTH_TICK_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 HEALTH_SAMPLE = Gauge("chatops_health_sample", "Last health sample value, by metric name", ["metric"])
-ALERTS_ACTIVE = Gauge("chatops_alerts_active", "Alerts by rule, severity and state (pending, firing, inhibited)", ["rule", "severity", "state"])
+ALERTS_ACTIVE = Gauge(
+    "chatops_alerts_active", "Alerts by rule, severity and state (pending, firing, inhibited)", ["rule", "severity", "state"]
+)
 ALERT_NOTICES = Counter("chatops_alert_notices_total", "Alert notices delivered, by rule and action", ["rule", "action"])
 REPORTS = Counter("chatops_reports_enqueued_total", "Scheduled reports enqueued, by slot outcome", ["outcome"])

@@ -66,7 +66,10 @@ class Leadership:
 
     async def check(self) -> bool:
         try:
-            self.leader = await (self._check_pg() if self._pg else take_lease(self.engine, "scheduler", self.owner, self.clock(), self.ttl))
+            if self._pg:
+                self.leader = await self._check_pg()
+            else:
+                self.leader = await take_lease(self.engine, "scheduler", self.owner, self.clock(), self.ttl)
         except Exception as e:
             log.warning("scheduler leadership check failed: %s: %s", type(e).__name__, e)
             self.leader = False
@@ -128,7 +131,10 @@ class Scheduler:
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         aps = AsyncIOScheduler(timezone=self.zone, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
         aps.add_job(self.leadership.check, IntervalTrigger(seconds=self.check_every, timezone=self.zone), id="leader")
-        aps.add_job(self._leader_only(self.monitor.run_tick), IntervalTrigger(seconds=reports.health_interval, timezone=self.zone), id="health")
+        aps.add_job(
+            self._leader_only(self.monitor.run_tick), IntervalTrigger(seconds=reports.health_interval, timezone=self.zone),
+            id="health",
+        )
         aps.add_job(self._leader_only(self.purge), CronTrigger(minute=30, timezone=self.zone), id="retention")
         if reports.report_enabled and self.targets:
             aps.add_job(self._leader_only(self.hourly_report), CronTrigger(minute=0, timezone=self.zone), id="report")
@@ -170,7 +176,9 @@ class Scheduler:
         now = self.clock()
         buttons = await self.bot.store.purge_buttons(now - BUTTON_DAYS * 86400)
         deliveries = await self.bot.store.github.purge_deliveries(now - DELIVERY_DAYS * 86400)
-        log.info("retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids", removed, buttons, deliveries)
+        log.info(
+            "retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids", removed, buttons, deliveries
+        )
 
     async def enqueue_report(self, job: str, slot: str, window: str) -> int:
         """One Execution per target for `slot`; returns how many were new (0 when the slot already ran)."""

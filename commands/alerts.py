@@ -42,7 +42,8 @@ def render_notice(notice: Notice, zone: ZoneInfo, locale: str = "en") -> Reply:
         started = notice.started_at or notice.now
         head = f"✅ {t('alerts.resolved', locale)} · {rule.name}"
         body = t("alerts.resolved_after", locale, duration=duration(notice.now - started))
-        return Reply(sections=[Section(body, title=head)], footer=t("alerts.rule_footer", locale, rule=rule.name, repeat=duration(rule.repeat_seconds)))
+        footer = t("alerts.rule_footer", locale, rule=rule.name, repeat=duration(rule.repeat_seconds))
+        return Reply(sections=[Section(body, title=head)], footer=footer)
     state = t("alerts.reminder" if notice.action == "reminder" else "alerts.firing", locale)
     head = f"{SEVERITY_MARK.get(rule.severity, '')} {state} [{rule.severity}] · {rule.name}".strip()
     lines = [f"• {a.summary} — {t('alerts.since', locale, time=clock_time(a.since, zone))}" for a in notice.alerts]
@@ -114,7 +115,10 @@ async def _list(svc: ReportsService, zone: ZoneInfo, locale: str) -> Reply:
     else:
         sections.append(Section(t("alerts.none", locale), title=t("alerts.title", locale)))
     if silences:
-        lines = [f"`{r}` — {t('alerts.silenced', locale, time=clock_time(g.silenced_until, zone))} ({g.silenced_by})" for r, g in sorted(silences.items())]
+        lines = [
+            f"`{r}` — {t('alerts.silenced', locale, time=clock_time(g.silenced_until, zone))} ({g.silenced_by})"
+            for r, g in sorted(silences.items())
+        ]
         sections.append(Section("\n".join(lines), title=t("alerts.silences_title", locale)))
     return Reply(sections=sections, footer=f"{len(svc.alerts.rules)} rules: " + ", ".join(sorted(svc.alerts.rules)))
 
@@ -137,13 +141,18 @@ async def health_fields(svc: ReportsService, locale: str) -> list[tuple[str, str
     v = sample.values
     parts = [
         t(label, locale, percent=v[key])
-        for label, key in (("health.cpu", "system.cpu_percent"), ("health.memory", "system.memory_percent"), ("health.disk", "system.disk_percent"))
+        for label, key in (
+            ("health.cpu", "system.cpu_percent"), ("health.memory", "system.memory_percent"),
+            ("health.disk", "system.disk_percent"),
+        )
         if key in v
     ]
     if "system.load1" in v:
         parts.append(t("health.load", locale, load=v["system.load1"]))
     active = [a for a in await svc.alerts.active() if a.state == "firing"]
-    alerts = ", ".join(f"{SEVERITY_MARK.get(a.rule.severity, '')}{a.rule.name}" + (f"[{a.target}]" if a.target else "") for a in active)
+    alerts = ", ".join(
+        f"{SEVERITY_MARK.get(a.rule.severity, '')}{a.rule.name}" + (f"[{a.target}]" if a.target else "") for a in active
+    )
     return [
         (t("health.system", locale), t("list_separator", locale).join(parts) or t("health.no_sample", locale)),
         (t("health.alerts", locale), alerts or t("alerts.none", locale)),

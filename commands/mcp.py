@@ -45,7 +45,8 @@ def list_tools(ctx: Context, needle: str) -> Reply:
             for x in tools
         ]
         if state.state != "up":
-            lines.append(t("mcp.server_down", ctx.locale, name=state.name, state=state.state, error=state.last_error or t("status.mcp_starting", ctx.locale)))
+            error = state.last_error or t("status.mcp_starting", ctx.locale)
+            lines.append(t("mcp.server_down", ctx.locale, name=state.name, state=state.state, error=error))
         if lines:
             sections.append(Section("\n".join(lines), title=f"{state.name} ({state.transport}, {state.state})"))
     notes = [t("mcp.not_configured", ctx.locale, name=n, reason=r) for n, r in hub.skipped.items()]
@@ -87,16 +88,22 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
             raise UserError(t("mcp.operator_only", ctx.locale, tool=tool.name))
         if not confirmed:
             payload = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
+            shown = json.dumps(arguments, ensure_ascii=False, indent=2)
             return Reply(
-                sections=[Section(t("mcp.confirm", ctx.locale, tool=tool.name, arguments=json.dumps(arguments, ensure_ascii=False, indent=2)))],
-                buttons=[Button(t("mcp.confirm_button", ctx.locale, tool=tool.name), "mcp", f"call --confirm {tool.name} {payload}", style="danger")],
+                sections=[Section(t("mcp.confirm", ctx.locale, tool=tool.name, arguments=shown))],
+                buttons=[Button(
+                    t("mcp.confirm_button", ctx.locale, tool=tool.name), "mcp", f"call --confirm {tool.name} {payload}",
+                    style="danger",
+                )],
                 ephemeral=True,
             )
     result = await hub.call_tool(tool.name, arguments, read_only=not trusted)
     footer = f"{result.provider} · {result.tool} · {result.elapsed_ms:.0f} ms"
     if not result.ok:
-        return Reply.failure(t("mcp.call_failed", ctx.locale, tool=tool.name, code=result.error_code, message=result.error_message),
-                             footer=footer)
+        return Reply.failure(
+            t("mcp.call_failed", ctx.locale, tool=tool.name, code=result.error_code, message=result.error_message),
+            footer=footer,
+        )
     return Reply(sections=[Section(render(result.data, ctx.locale))], footer=footer, in_thread=True)
 
 
@@ -116,7 +123,8 @@ def render(data: Any, locale: str = "en") -> str:
 def _table(columns: list[Any], rows: list[list[Any]]) -> str:
     cells = [[str(c) for c in columns]] + [["NULL" if v is None else str(v) for v in r] for r in rows]
     widths = [min(40, max(len(row[i]) for row in cells)) for i in range(len(columns))]
-    lines = [" | ".join(v[:40].ljust(w) for v, w in zip(row, widths)) for row in cells]
+    # strict=False: a server's row may carry more values than it names columns; those are cut to the columns
+    lines = [" | ".join(v[:40].ljust(w) for v, w in zip(row, widths, strict=False)) for row in cells]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines) + f"\n({len(rows)} row{'s' if len(rows) != 1 else ''})"
 

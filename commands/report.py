@@ -49,11 +49,19 @@ def render_report(data: ReportData, locale: str = "en") -> Reply:
     if data.anomalies:
         sections.append(Section("\n".join(f"• {f.text}" for f in data.anomalies), title=t("report.anomalies", locale)))
     if data.recommendations:
-        sections.append(Section("\n".join(f"• {f.text}" for f in data.recommendations), title=t("report.recommendations", locale)))
+        sections.append(
+            Section("\n".join(f"• {f.text}" for f in data.recommendations), title=t("report.recommendations", locale))
+        )
     fields = [
-        (t("report.executions", locale), t("report.executions_value", locale, count=a.total.count, rate=_rate(a.total), failed=a.total.failed)),
+        (
+            t("report.executions", locale),
+            t("report.executions_value", locale, count=a.total.count, rate=_rate(a.total), failed=a.total.failed),
+        ),
         (t("report.latency", locale), f"p50 {_ms(a.total.p50_ms)}, p95 {_ms(a.total.p95_ms)}"),
-        (t("report.tokens", locale), t("report.tokens_value", locale, tokens_in=a.total.tokens_in, tokens_out=a.total.tokens_out)),
+        (
+            t("report.tokens", locale),
+            t("report.tokens_value", locale, tokens_in=a.total.tokens_in, tokens_out=a.total.tokens_out),
+        ),
         (t("report.cost", locale), f"${a.total.cost:.4f}"),
     ]
     for metric, label in (("system.cpu_percent", "report.cpu"), ("system.memory_percent", "report.memory")):

@@ -18,7 +18,9 @@ _EXECUTION_STATES = {
     "PENDING": "status.state_pending", "RUNNING": "status.state_running",
     "COMPLETED": "status.state_completed", "FAILED": "status.state_failed",
 }
-_MCP_STATES = {"starting": "status.mcp_starting", "up": "status.mcp_up", "down": "status.mcp_down", "stopped": "status.mcp_stopped"}
+_MCP_STATES = {
+    "starting": "status.mcp_starting", "up": "status.mcp_up", "down": "status.mcp_down", "stopped": "status.mcp_stopped",
+}
 
 
 def _duration(seconds: float, locale: str) -> str:
@@ -45,7 +47,12 @@ def mcp_summary(hub: Hub, locale: str) -> str:
     for s in hub.states():
         key = _MCP_STATES.get(s.state)
         state = t(key, locale) if key else s.state
-        restarts = "" if not s.restarts else t("status.mcp_restart", locale) if s.restarts == 1 else t("status.mcp_restarts", locale, n=s.restarts)
+        if not s.restarts:
+            restarts = ""
+        elif s.restarts == 1:
+            restarts = t("status.mcp_restart", locale)
+        else:
+            restarts = t("status.mcp_restarts", locale, n=s.restarts)
         parts.append(t("status.mcp_server", locale, name=s.name, state=state, tools=s.tools, restarts=restarts))
     parts.extend(t("status.mcp_skipped", locale, name=n) for n in hub.skipped)
     return t("list_separator", locale).join(parts) or t("status.mcp_none", locale)
@@ -67,7 +74,10 @@ async def status_command(ctx: Context, args: Args) -> Reply:
         (t("status.database", locale), stats.backend),
         (t("status.queue", locale), t("status.queue_value", locale, pending=stats.queue_depth, running=stats.running)),
         (t("status.last_hour", locale), _last_hour(stats.last_hour, locale)),
-        (t("status.process", locale), t("status.process_value", locale, cpu=proc.cpu_percent, rss=human_bytes(proc.rss_bytes), threads=proc.threads)),
+        (
+            t("status.process", locale),
+            t("status.process_value", locale, cpu=proc.cpu_percent, rss=human_bytes(proc.rss_bytes), threads=proc.threads),
+        ),
         (t("status.llm", locale), llm.name if llm else t("status.not_configured", locale)),
     ]
     pool = llm.status() if llm else None

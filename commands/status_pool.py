@@ -44,8 +44,8 @@ def render_pool(status: PoolStatus, locale: str = "en") -> Reply:
             f"{_ms(d.p50_ms)}/{_ms(d.p95_ms)}", f"{d.error_rate:.1%}", f"{d.tokens_in_today}+{d.tokens_out_today}",
             f"${d.cost_today:.4f}",
         ))
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    table = "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip() for r in rows)
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]  # every row: one cell per column
+    table = "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
     sections = [Section(f"{head}\n```\n{table}\n```", title=t("status.pool_title", locale))]
     if status.totals:
         lines = [

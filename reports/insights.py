@@ -28,8 +28,8 @@ def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float 
     finished = last.count - last.by_status.get("PENDING", 0) - last.by_status.get("RUNNING", 0)
     if finished >= MIN_FINISHED and last.failed / finished > error_rate:
         rate = last.failed / finished
-        out.append(Finding("error_rate", t("finding.error_rate", locale, rate=rate, failed=last.failed, finished=finished, limit=error_rate),
-                           {"error_rate": round(rate, 4), "failed": last.failed, "finished": finished}))
+        text = t("finding.error_rate", locale, rate=rate, failed=last.failed, finished=finished, limit=error_rate)
+        out.append(Finding("error_rate", text, {"error_rate": round(rate, 4), "failed": last.failed, "finished": finished}))
     p95s = [p.p95_ms for p in before if p.p95_ms is not None]
     if last.p95_ms is not None and len(p95s) >= 3:
         mean, sd = statistics.fmean(p95s), statistics.pstdev(p95s)
@@ -41,12 +41,14 @@ def anomalies(hourly: list[HourPoint], *, error_rate: float = 0.10, drop: float 
         baseline = statistics.fmean(counts)
         current = hourly[-1].count
         if baseline >= 5 and current < baseline * (1 - drop):
-            out.append(Finding("throughput_drop", t("finding.throughput_drop", locale, current=current, baseline=baseline, drop=1 - current / baseline),
-                               {"last_hour": current, "baseline_per_hour": round(baseline, 1)}))
+            text = t("finding.throughput_drop", locale, current=current, baseline=baseline, drop=1 - current / baseline)
+            out.append(Finding("throughput_drop", text, {"last_hour": current, "baseline_per_hour": round(baseline, 1)}))
     return out
 
 
-def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float | None = None, locale: str = "en") -> list[Finding]:
+def recommendations(
+    a: Analytics, queue: Bucket | None = None, pool_size: float | None = None, locale: str = "en"
+) -> list[Finding]:
     out: list[Finding] = []
     by_kind: dict[str, list[Stat]] = {}
     for (kind, _), stat in a.by_command_model.items():
@@ -71,12 +73,16 @@ def recommendations(a: Analytics, queue: Bucket | None = None, pool_size: float 
                 break
     for p in a.by_provider:
         if p.finished >= MIN_FINISHED and (p.success_rate or 1) < 0.9:
-            text = t("finding.provider_errors", locale, provider=p.key, failed=p.failed, finished=p.finished, rate=1 - (p.success_rate or 0))
+            text = t(
+                "finding.provider_errors", locale, provider=p.key, failed=p.failed, finished=p.finished,
+                rate=1 - (p.success_rate or 0),
+            )
             out.append(Finding("provider_errors", text,
                                {"provider": p.key, "failed": p.failed, "finished": p.finished}))
     if queue is not None and queue.count and (queue.avg >= 1 or (pool_size and queue.max >= 2 * pool_size)):
         size = t("finding.pool_size", locale, size=pool_size) if pool_size else ""
         out.append(Finding("queue_saturation",
                            t("finding.queue_saturation", locale, avg=queue.avg, max=queue.max, size=size),
-                           {"queue_avg": round(queue.avg, 2), "queue_max": queue.max, **({"pool_size": pool_size} if pool_size else {})}))
+                           {"queue_avg": round(queue.avg, 2), "queue_max": queue.max,
+                            **({"pool_size": pool_size} if pool_size else {})}))
     return out

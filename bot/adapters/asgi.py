@@ -62,5 +62,8 @@ _JSON = (b"content-type", b"application/json")
 
 
 async def send_json(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [_JSON, (b"content-length", str(len(body)).encode())]})
+    await send({
+        "type": "http.response.start", "status": status,
+        "headers": [_JSON, (b"content-length", str(len(body)).encode())],
+    })
     await send({"type": "http.response.body", "body": body})

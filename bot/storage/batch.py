@@ -79,7 +79,7 @@ class GroupCommit(Generic[T, R]):
             return
         self.flushes += 1
         self.items += len(batch)
-        for (_, fut), result in zip(batch, results):
+        for (_, fut), result in zip(batch, results, strict=True):  # the lengths were checked above
             if not fut.done():  # a caller that went away (client disconnect) still got its row
                 fut.set_result(result)
 

@@ -34,13 +34,17 @@ async def github_notify(ctx: Context, args: Args) -> Reply:
     items = [neutralize(i) for i in args.get("items") or []]
     if items:
         more = int(args.get("more") or 0)
-        sections.append(Section("\n".join(f"- {i}" for i in items) + ("\n- " + t("github.notify_more", ctx.locale, more=more) if more else "")))
+        tail = "\n- " + t("github.notify_more", ctx.locale, more=more) if more else ""
+        sections.append(Section("\n".join(f"- {i}" for i in items) + tail))
     return Reply(sections=sections, footer=args.get("url") or None)
 
 
 COMMAND = Command(
     name="github-notify", help="Post a GitHub notification into chat (webhook).", handler=github_notify,
     hidden=True,
-    args=keyed(required=("repo", "kind"), optional=("number", "title", "url", "actor", "base", "excerpt", "tag", "branch", "count",
-                "authors", "items", "more")), priority=GITHUB,
+    args=keyed(
+        required=("repo", "kind"),
+        optional=("number", "title", "url", "actor", "base", "excerpt", "tag", "branch", "count", "authors", "items", "more"),
+    ),
+    priority=GITHUB,
 )

@@ -49,11 +49,13 @@ async def github_reply(ctx: Context, args: Args) -> Reply:
     ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
     asker = args.get("asker")
     prefix = f"@{asker} " if asker else ""  # the one mention the bot makes: the person who asked
-    return Reply.text(prefix + (neutralize(result.text.strip()) or t("empty_answer", ctx.locale)), upsert_key=upsert_key(args.get("comment_id")))
+    answer = neutralize(result.text.strip()) or t("empty_answer", ctx.locale)
+    return Reply.text(prefix + answer, upsert_key=upsert_key(args.get("comment_id")))
 
 
 COMMAND = Command(
     name="github-reply", help="Answer an @mention in a GitHub thread (webhook).", handler=github_errors(github_reply),
     hidden=True,
-    args=keyed(required=("repo", "number"), optional=("installation", "is_pr", "comment_id", "asker", "question")), priority=GITHUB,
+    args=keyed(required=("repo", "number"), optional=("installation", "is_pr", "comment_id", "asker", "question")),
+    priority=GITHUB,
 )

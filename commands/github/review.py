@@ -130,12 +130,15 @@ def render(locale: str, notes: dict[str, Any], new: list[dict[str, Any]], earlie
     if risks:
         sections.append(Section("\n".join(f"- {f['text']}" for f in risks), title=t("github.risks", locale)))
     if suggestions:
-        sections.append(Section("\n".join(f"- {location(f)}{f['text']}" for f in suggestions), title=t("github.suggestions", locale)))
+        sections.append(
+            Section("\n".join(f"- {location(f)}{f['text']}" for f in suggestions), title=t("github.suggestions", locale))
+        )
     if not new:
         sections.append(Section(t("github.nothing_new", locale)))
     if earlier:
         items = "\n".join(f"- {location(f)}{f['text']} ({f.get('sha', '')})" for f in earlier)
-        sections.append(Section(f"<details><summary>{t('github.earlier', locale)} ({len(earlier)})</summary>\n\n{items}\n</details>"))
+        summary = f"{t('github.earlier', locale)} ({len(earlier)})"
+        sections.append(Section(f"<details><summary>{summary}</summary>\n\n{items}\n</details>"))
     omitted = notes.get("omitted") or []
     if omitted:
         items = "\n".join(f"- `{path}`: {reason}" for path, reason in omitted)

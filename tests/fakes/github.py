@@ -8,13 +8,17 @@ primary (X-RateLimit-Remaining: 0) rate limits. Every request is logged in `requ
 from __future__ import annotations
 
 import itertools
+import json as _json
 import re
 import time
+import uuid as _uuid
 from dataclasses import dataclass, field
+from pathlib import Path as _Path
 from typing import Any
 
 import jwt
 from aiohttp import web
+from githubkit.webhooks import sign as _sign  # an implementation independent of the bot's verifier
 
 from tests.fakes.serve import serve_local
 
@@ -302,12 +306,6 @@ class FakeGitHub:
 
 
 # -- signed deliveries of the shared fixtures ----------------------------------------------------------
-import json as _json
-import uuid as _uuid
-from pathlib import Path as _Path
-
-from githubkit.webhooks import sign as _sign  # an implementation independent of the bot's verifier
-
 FIXTURES = _Path(__file__).resolve().parents[1] / "fixtures" / "github"  # byte-exact copies of ../shared/fixtures
 SECRET = "It's a Secret to Everybody"
 

@@ -92,7 +92,10 @@ class DiscordOutbound:
 
     async def _render(self, reply: Reply) -> list[render.Message]:
         now = self._clock()
-        long = {k: v for k, v in render.long_buttons(reply).items() if now - self._remembered.get(k, -REMEMBER_FOR) >= REMEMBER_FOR}
+        long = {
+            k: v for k, v in render.long_buttons(reply).items()
+            if now - self._remembered.get(k, -REMEMBER_FOR) >= REMEMBER_FOR
+        }
         if long and self.button_store is not None:  # a reply edited in place keeps its buttons: store once a day
             await self.button_store.remember_buttons(long)
             self._remembered.update(dict.fromkeys(long, now))

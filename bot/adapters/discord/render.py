@@ -95,7 +95,10 @@ def _embed(reply: Reply) -> dict[str, Any] | None:
     embed: dict[str, Any] = {"color": ERROR_COLOR if reply.error else INFO_COLOR}
     if reply.fields:
         embed["fields"] = [
-            {"name": neutralize(k)[:FIELD_NAME] or "\u200b", "value": neutralize(v)[:FIELD_VALUE] or "\u200b", "inline": len(v) < 40}
+            {
+                "name": neutralize(k)[:FIELD_NAME] or "\u200b", "value": neutralize(v)[:FIELD_VALUE] or "\u200b",
+                "inline": len(v) < 40,
+            }
             for k, v in reply.fields[:MAX_FIELDS]
         ]
     if reply.footer:

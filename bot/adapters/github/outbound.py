@@ -118,7 +118,9 @@ class GitHubOutbound:
         return await self._create(owner, repo, number, body)
 
     async def _create(self, owner: str, repo: str, number: int, body: str) -> str:
-        resp = await self.client.request(owner, repo, "POST", f"/repos/{owner}/{repo}/issues/{number}/comments", json={"body": body})
+        resp = await self.client.request(
+            owner, repo, "POST", f"/repos/{owner}/{repo}/issues/{number}/comments", json={"body": body}
+        )
         return str(resp.json()["id"])
 
     async def update(self, conversation: Conversation, ref: str, reply: Reply, *, final: bool = True) -> None:
@@ -126,7 +128,9 @@ class GitHubOutbound:
         await self._edit(owner, repo, int(ref), render_markdown(reply))
 
     async def _edit(self, owner: str, repo: str, comment_id: int, body: str) -> None:
-        await self.client.request(owner, repo, "PATCH", f"/repos/{owner}/{repo}/issues/comments/{comment_id}", json={"body": body})
+        await self.client.request(
+            owner, repo, "PATCH", f"/repos/{owner}/{repo}/issues/comments/{comment_id}", json={"body": body}
+        )
 
     async def _find(self, owner: str, repo: str, number: int, hidden: str) -> int | None:
         me = (await self.login()).lower()

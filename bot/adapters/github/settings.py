@@ -72,11 +72,16 @@ class GitHubBotSettings(BaseSettings):
     github_routes: str | None = Field(
         None, description="Where notifications of each repository go: org/repo=slack:C1;org/other=discord:2;*=console"
     )
-    github_review_label: str = Field("bot:review", description="Adding this label to a PR asks for a review (to an issue: a triage)")
+    github_review_label: str = Field(
+        "bot:review", description="Adding this label to a PR asks for a review (to an issue: a triage)"
+    )
     github_review_max_tokens: int = Field(12000, ge=500, description="Token budget for the diff in one review prompt")
-    github_max_body_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="Largest webhook body accepted (GitHub caps at 25 MB)")
+    github_max_body_bytes: int = Field(
+        25 * 1024 * 1024, ge=1024, description="Largest webhook body accepted (GitHub caps at 25 MB)"
+    )
     github_keep_bodies: bool = Field(
-        False, description="Also keep each stored delivery's raw body (~28 KB per PR event) for audit; GitHub keeps them for redelivery"
+        False,
+        description="Also keep each stored delivery's raw body (~28 KB per PR event) for audit; GitHub keeps them for redelivery",
     )
     github_rate_limit_max_wait: float = Field(
         60.0, ge=0, description="Longest wait for a GitHub rate limit to reset before the call fails"

@@ -117,7 +117,8 @@ class WebhookReceiver:
             )
             for i, job in enumerate(result)
         ]
-        incoming = IncomingDelivery(delivery, event, action, repo or None, body.decode("utf-8", "replace") if self.keep_bodies else "")
+        kept = body.decode("utf-8", "replace") if self.keep_bodies else ""
+        incoming = IncomingDelivery(delivery, event, action, repo or None, kept)
         try:
             outcome, refused = await self._intake.submit_delivery(incoming, requests)
         except Exception:

@@ -113,7 +113,9 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, intake: Intake, 
         """The dispatch table's default: any other event is acknowledged and ignored (no retries)."""
 
     @app.action(re.compile(r".+"))
-    async def on_action(ack: Callable[..., Awaitable[None]], body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    async def on_action(
+        ack: Callable[..., Awaitable[None]], body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
         if action.get("type") != "button":
             await ack()
             return

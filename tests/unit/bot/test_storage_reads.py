@@ -86,6 +86,7 @@ async def test_lease_holders_are_the_workers_running_something(engine: AsyncEngi
     finally:
         await store.aclose()
     assert [(h.owner, h.running) for h in holders] == [("w1", 2), ("w2", 1)]  # the 2 pending rows have no owner
+    assert len(w2) == 1 and w2[0].id not in {e.id for e in w1}  # w2's one lease is a row of its own
     assert all(isinstance(h, LeaseHolder) and isinstance(h.running, int) for h in holders)
     now = time.time()
     assert before + 30 <= holders[0].lease_expires_at <= now + 30  # type: ignore[operator]
