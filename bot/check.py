@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 
 from bot.adapters.platforms import PLATFORMS
@@ -33,7 +34,7 @@ def probes(settings: Settings) -> dict[str, Probe]:
     found["database"] = database
     for dep in _deployments(settings):
         url, headers = models_request(dep)
-        found[f"llm {dep.name} ({dep.kind})"] = lambda url=url, headers=headers: http_probe(url, headers)
+        found[f"llm {dep.name} ({dep.kind})"] = functools.partial(http_probe, url, headers)
     for platform in PLATFORMS:
         found.update(platform.probes(settings.sections()))
     if settings.mcp.configured():
@@ -79,7 +80,7 @@ async def run_check(settings: Settings) -> int:
     checks = probes(settings)
     results = await asyncio.gather(*(p() for p in checks.values()), return_exceptions=True)
     failed = 0
-    for (name, _), result in zip(checks.items(), results):
+    for (name, _), result in zip(checks.items(), results, strict=True):  # gather: one result per probe
         if isinstance(result, BaseException):
             failed += 1
             print(f"  FAIL  {name}: {result}")

@@ -7,10 +7,9 @@ that names the setting (`ConfigError`).
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,7 +44,9 @@ class CoreSettings(BaseSettings):
     lease_seconds: float = Field(30.0, gt=0, description="How long a claimed execution stays owned without a heartbeat")
     max_attempts: int = Field(3, ge=1, description="Attempts before an execution is marked FAILED for good")
     retry_delay: float = Field(
-        30.0, gt=0, description="Wait before another attempt of a GitHub event or scheduled job that met a transient failure (doubles each time, at most 10 min)"
+        30.0, gt=0,
+        description="Wait before another attempt of a GitHub event or scheduled job that met a transient failure"
+        " (doubles each time, at most 10 min)",
     )
     poll_interval: float = Field(0.5, gt=0, description="Seconds between queue polls when idle")
     alert_channel: str | None = Field(None, description="Where alerts go, e.g. slack:C0123,discord:112233")
@@ -80,30 +81,39 @@ class CoreSettings(BaseSettings):
         return v
 
 
+_S = TypeVar("_S", bound=BaseSettings)
+
+
 class Settings:
     """Every section, by name: `core`, `llm`, `mcp`, `reports`, and the sections the platforms declare
     (`slack`, `discord`, `github`, `github_bot`, …) reached the same way (`settings.slack`)."""
 
     __slots__ = ("_sections",)
+    _sections: dict[str, BaseSettings]
 
     def __init__(self, sections: Mapping[str, BaseSettings]) -> None:
         object.__setattr__(self, "_sections", dict(sections))
 
+    def _section(self, name: str, cls: type[_S]) -> _S:
+        section = self._sections[name]
+        assert isinstance(section, cls)  # load_settings built it from _SECTIONS[name]
+        return section
+
     @property
     def core(self) -> CoreSettings:
-        return self._sections["core"]  # type: ignore[return-value]  # built from _SECTIONS["core"]
+        return self._section("core", CoreSettings)
 
     @property
     def llm(self) -> LLMSettings:
-        return self._sections["llm"]  # type: ignore[return-value]
+        return self._section("llm", LLMSettings)
 
     @property
     def mcp(self) -> MCPSettings:
-        return self._sections["mcp"]  # type: ignore[return-value]
+        return self._section("mcp", MCPSettings)
 
     @property
     def reports(self) -> ReportsSettings:
-        return self._sections["reports"]  # type: ignore[return-value]
+        return self._section("reports", ReportsSettings)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -130,12 +140,12 @@ def _sections() -> dict[str, type[BaseSettings]]:
 _SECTIONS: dict[str, type[BaseSettings]] = _sections()
 
 
-def load_settings(env_file: str | os.PathLike[str] | None = ".env", **overrides: Any) -> Settings:
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
     """Build every section; `overrides` maps a section name to a dict of field values (tests use it)."""
     built: dict[str, BaseSettings] = {}
     for name, cls in _SECTIONS.items():
         try:
-            built[name] = cls(_env_file=env_file, **overrides.get(name, {}))  # type: ignore[call-arg]
+            built[name] = cls(_env_file=env_file, **overrides.get(name, {}))
         except ValidationError as e:
             raise ConfigError(_one_line(e)) from None
     return Settings(built)

@@ -189,7 +189,7 @@ class Worker:
 
         t0 = time.perf_counter()
         saved = row.reply is not None
-        if saved:  # an earlier attempt ran the handler; only the delivery is left
+        if row.reply is not None:  # an earlier attempt ran the handler; only the delivery is left
             reply = Reply.from_json(row.reply)
             # `error` may hold the last delivery failure; the handler's outcome is the reply's flag
             error = row.error if reply.error else None

@@ -37,7 +37,7 @@ async def ask_command(ctx: Context, args: Args) -> Reply:
         specs = offered_tools(ctx)
         if specs:  # the hub has tools for this requester: the tool loop (commands/ask_tools.py)
             return _tool_reply(ctx, await answer_with_tools(ctx, llm, specs, messages, model=args.get("model"), meta=meta))
-        async with contextlib.aclosing(llm.stream(messages, model=args.get("model"), meta=meta)) as events:  # type: ignore[type-var]
+        async with contextlib.aclosing(llm.stream(messages, model=args.get("model"), meta=meta)) as events:
             async for event in events:
                 if isinstance(event, Completion):
                     result = event

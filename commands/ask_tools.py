@@ -63,7 +63,7 @@ async def stream_turn(
 ) -> tuple[Completion, str]:
     """One model turn, its text streamed into the live message after `shown` (earlier turns' text)."""
     text, result = "", None
-    async with contextlib.aclosing(llm.stream(messages, model=model, tools=tools, meta=meta)) as events:  # type: ignore[type-var]
+    async with contextlib.aclosing(llm.stream(messages, model=model, tools=tools, meta=meta)) as events:
         async for event in events:
             if isinstance(event, Completion):
                 result = event

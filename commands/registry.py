@@ -91,7 +91,7 @@ class Command:
 def keyed(required: tuple[str, ...], optional: tuple[str, ...] = ()) -> tuple[Arg, ...]:
     """The argument table of a hidden command fed a mapping (a GitHub job): the keys it takes, so that a
     key renamed on one side fails at intake (`Command.check`) instead of in the worker."""
-    if isinstance(required, str) or isinstance(optional, str):
+    if any(isinstance(names, str) for names in (required, optional)):  # `("a")` is a str: mypy sees typed callers only
         raise TypeError("keyed() takes tuples of names, e.g. optional=(\"installation\",)")
     return (*(Arg(k, k) for k in required), *(Arg(k, k, required=False) for k in optional))
 

@@ -6,7 +6,7 @@ slots, retries or breakers.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import replace
 
 from pool.accounting import Budgets, Estimate, Reservation, charge, estimate
@@ -107,7 +107,7 @@ class DirectLLM:
     async def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
         meta: CallMeta | None = None,
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         max_tokens = (meta.max_tokens if meta else None) or self.max_tokens
         dep, client, est, reservation = self._admit(model, messages, meta, max_tokens)
         cost: float | None = None  # stays None when the stream fails or the consumer stops early

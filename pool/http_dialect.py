@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import aiohttp
@@ -123,7 +123,7 @@ class HTTPChatClient:
     async def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
         max_tokens: int | None = None, timeout: float | None = None,
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         model = model or self.model
         timeout = timeout or self.timeout
         path, body = self.request(messages, model, tools, max_tokens or self.max_tokens, True)

@@ -2,13 +2,13 @@
 
 `ChatClient` is one deployment's client (one dialect, one shared HTTP session). `LLMService` is what
 commands use: the pool, or the single-client path when the pool is disabled. Both stream as an async
-iterator of text deltas (`str`) ending with one `Completion`.
+generator of text deltas (`str`) ending with one `Completion`.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from pool.accounting import Budgets
@@ -59,7 +59,7 @@ class Completion:
     cost_estimated: bool = False  # no price for the model: charged at the reservation estimate
 
 
-StreamEvent = Union[str, Completion]
+StreamEvent = str | Completion
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ class ChatClient(Protocol):
     def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
         max_tokens: int | None = None, timeout: float | None = None,
-    ) -> AsyncIterator[StreamEvent]: ...
+    ) -> AsyncGenerator[StreamEvent, None]: ...
 
     async def aclose(self) -> None: ...
 
@@ -108,7 +108,7 @@ class LLMService(Protocol):
     def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
         meta: CallMeta | None = None,
-    ) -> AsyncIterator[StreamEvent]: ...
+    ) -> AsyncGenerator[StreamEvent, None]: ...
 
     def models(self) -> list[str]: ...
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 
 from pool.accounting import Budgets, Estimate, Ledger, Reservation, charge
@@ -134,7 +134,7 @@ class LLMPool:
     async def stream(
         self, messages: Sequence[Message], *, model: str | None = None, tools: Sequence[ToolSpec] = (),
         meta: CallMeta | None = None,
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         if self.disabled_until and self._still_off():
             async for event in self.direct.stream(messages, model=model, tools=tools, meta=meta):
                 yield event
@@ -189,7 +189,9 @@ class LLMPool:
             failed: set[str] = set()
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
-                state, est, reservation, timeout = await self._attempt(names, failed, messages, meta, max_tokens, deadline, attempt, last)
+                state, est, reservation, timeout = await self._attempt(
+                    names, failed, messages, meta, max_tokens, deadline, attempt, last
+                )
                 started = time.perf_counter()
                 try:
                     result = await state.client.complete(messages, tools=tools, max_tokens=max_tokens, timeout=timeout)
@@ -206,21 +208,23 @@ class LLMPool:
 
     async def _run_stream(
         self, messages: Sequence[Message], model: str | None, tools: Sequence[ToolSpec], meta: CallMeta
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         names, deadline, max_tokens = self._begin(model, meta)
         await self._take_slot(meta, deadline)
         try:
             failed: set[str] = set()
             last: ProviderError | None = None
             for attempt in range(self.retries + len(names)):  # retries, plus one try per fallback candidate
-                state, est, reservation, timeout = await self._attempt(names, failed, messages, meta, max_tokens, deadline, attempt, last)
+                state, est, reservation, timeout = await self._attempt(
+                    names, failed, messages, meta, max_tokens, deadline, attempt, last
+                )
                 started = time.perf_counter()
                 answered, result = False, None
                 events = state.client.stream(messages, tools=tools, max_tokens=max_tokens, timeout=timeout)
                 try:
                     while True:
                         async with asyncio.timeout_at(deadline):  # the client bounds each gap; this the whole
-                            event = await anext(events, None)  # type: ignore[call-overload]
+                            event = await anext(events, None)
                         if event is None:
                             break
                         if isinstance(event, Completion):
@@ -232,11 +236,11 @@ class LLMPool:
                         raise BadResponse(state.name, "the stream ended without an answer")
                 except BaseException as e:
                     self._exit(state)
-                    await events.aclose()  # type: ignore[attr-defined]
+                    await events.aclose()
                     last = self._after_failure(state, reservation, e, names, failed, deadline, answered=answered)
                     continue
                 self._exit(state)
-                await events.aclose()  # type: ignore[attr-defined]
+                await events.aclose()
                 yield self._succeed(state, est, reservation, result, started)
                 return
             assert last is not None
@@ -339,7 +343,9 @@ class LLMPool:
         self.internal_errors += 1
         if self.internal_errors >= 3:
             self.disabled_until = time.monotonic() + self.pool_cooldown
-            self._emit("pool_disabled", "pool", f"{self.internal_errors} internal errors in a row; off for {self.pool_cooldown:g}s")
+            self._emit(
+                "pool_disabled", "pool", f"{self.internal_errors} internal errors in a row; off for {self.pool_cooldown:g}s"
+            )
 
     def _emit(self, kind: str, subject: str, detail: str) -> None:
         event = PoolEvent(kind, subject, detail, time.time())

@@ -1,11 +1,13 @@
 """A claimed Execution as the worker sees it: typed, built once from the row the claim returned."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from commands.model import Conversation
+
+if TYPE_CHECKING:
+    from sqlalchemy import RowMapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +27,7 @@ class ClaimedExecution:
     error: str | None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> ClaimedExecution:
+    def from_row(cls, row: RowMapping) -> ClaimedExecution:
         return cls(
             id=int(row["id"]), kind=row["kind"], trigger=row["trigger"], requester=row["requester"],
             conversation=Conversation.from_dict(row["conversation"]), text=row["text"], args=dict(row["args"] or {}),

@@ -239,8 +239,14 @@ class Store:
             for keys, indexes in groups.items():
                 stmt = (
                     update(EXEC)
-                    .where(EXEC.c.id == bindparam("_id"), EXEC.c.lease_owner == bindparam("_owner"), EXEC.c.status == Status.RUNNING)
-                    .values(status=bindparam("_status"), finished_at=now, lease_expires_at=None, **{k: bindparam(k) for k in keys})
+                    .where(
+                        EXEC.c.id == bindparam("_id"), EXEC.c.lease_owner == bindparam("_owner"),
+                        EXEC.c.status == Status.RUNNING,
+                    )
+                    .values(
+                        status=bindparam("_status"), finished_at=now, lease_expires_at=None,
+                        **{k: bindparam(k) for k in keys},
+                    )
                 )
                 params = [
                     {"_id": items[i].execution_id, "_owner": items[i].owner, "_status": items[i].status, **items[i].fields}
@@ -257,7 +263,7 @@ class Store:
                         ok[i] = (items[i].execution_id, items[i].owner) in mine
             deliveries = [
                 {"created_at": now, "execution_id": f.execution_id, **f.delivery}
-                for f, done in zip(items, ok)
+                for f, done in zip(items, ok, strict=True)  # ok has one flag per item
                 if done and f.delivery is not None
             ]
             if deliveries:
@@ -310,14 +316,14 @@ class Store:
     async def counts(self, since: float) -> tuple[int, int, dict[str, int]]:
         """(pending, running, {status: n created since `since`})."""
         async with self.engine.connect() as conn:
-            live = dict(
+            live: dict[str, int] = dict(
                 (await conn.execute(
                     select(EXEC.c.status, func.count())
                     .where(EXEC.c.status.in_([Status.PENDING, Status.RUNNING]))
                     .group_by(EXEC.c.status)
                 )).all()
             )
-            recent = dict(
+            recent: dict[str, int] = dict(
                 (await conn.execute(
                     select(EXEC.c.status, func.count()).where(EXEC.c.created_at >= since).group_by(EXEC.c.status)
                 )).all()

@@ -9,6 +9,7 @@ to each guild in DISCORD_GUILD_IDS (instant), else globally (up to an hour to ap
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -31,6 +32,11 @@ def _locale(interaction: discord.Interaction) -> str | None:
     return str(loc.value) if loc is not None else None
 
 
+def _data(interaction: discord.Interaction) -> Mapping[str, Any]:
+    """The interaction's payload, read by key (discord.py types it as a union of TypedDicts)."""
+    return interaction.data or {}
+
+
 def command_line(registry: Registry, data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     """Application command data → (name, the line a user would type, option values)."""
     name = str(data.get("name", ""))
@@ -46,7 +52,7 @@ def command_line(registry: Registry, data: dict[str, Any]) -> tuple[str, str, di
 
 
 def command_event(registry: Registry, interaction: discord.Interaction) -> Event:
-    name, line, values = command_line(registry, dict(interaction.data or {}))
+    name, line, values = command_line(registry, dict(_data(interaction)))
     target = DiscordTarget(
         str(interaction.channel_id), "i", str(interaction.application_id), str(interaction.id), interaction.token
     )
@@ -58,13 +64,16 @@ def command_event(registry: Registry, interaction: discord.Interaction) -> Event
         text=line,
         command=name,
         locale=_locale(interaction),
-        raw={"interaction_id": str(interaction.id), "command": name, "options": values, "guild_id": str(interaction.guild_id or "")},
+        raw={
+            "interaction_id": str(interaction.id), "command": name, "options": values,
+            "guild_id": str(interaction.guild_id or ""),
+        },
     )
 
 
 def button_event(interaction: discord.Interaction, line: str | None = None) -> Event:
     """A click → `/{action} {value}`; `line` is the stored command line of a `~<key>` button."""
-    cid = str((interaction.data or {}).get("custom_id", ""))
+    cid = str(_data(interaction).get("custom_id", ""))
     target = DiscordTarget(
         str(interaction.channel_id), "c", str(interaction.application_id), str(interaction.id), interaction.token
     )
@@ -121,8 +130,8 @@ class GatewayClient(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type == discord.InteractionType.application_command:
             event = command_event(self.registry, interaction)
-        elif interaction.type == discord.InteractionType.component and (interaction.data or {}).get("component_type") == 2:
-            key = render.stored_key(str((interaction.data or {}).get("custom_id", "")))
+        elif interaction.type == discord.InteractionType.component and _data(interaction).get("component_type") == 2:
+            key = render.stored_key(str(_data(interaction).get("custom_id", "")))
             line = await self.intake.store.button_line(key) if key is not None else None
             if key is not None and line is None:
                 await interaction.response.send_message(
@@ -151,7 +160,9 @@ class GatewayClient(discord.Client):
             return
         result = await self.intake.submit(mention_event(self.registry, message), idempotency_key=f"discord:msg:{message.id}")
         if isinstance(result, Rejected):
-            await message.reply(render.content(result.reply)[: render.CONTENT_CHARS], allowed_mentions=discord.AllowedMentions.none())
+            await message.reply(
+                render.content(result.reply)[: render.CONTENT_CHARS], allowed_mentions=discord.AllowedMentions.none()
+            )
         elif isinstance(result, Accepted):
             log.debug("discord: mention %s stored as execution %s", message.id, result.execution_id)
 

@@ -106,4 +106,4 @@ DecodeError = msgspec.DecodeError  # invalid JSON, or a listed field of the wron
 
 
 def decode(body: bytes) -> dict[str, Any]:
-    return msgspec.to_builtins(_DECODER.decode(body))  # type: ignore[no-any-return]
+    return msgspec.to_builtins(_DECODER.decode(body))
