@@ -94,6 +94,21 @@ async def test_by_default_the_delivery_is_recorded_without_its_body(make_setting
         assert stored["body"] == "" and row["args"]["number"] == 2
 
 
+async def test_without_a_webhook_secret_the_endpoint_says_which_setting_is_missing(
+    make_settings, db_url, console, fake_github: FakeGitHub,
+) -> None:
+    """GitHub configured (a token) but GITHUB_WEBHOOK_SECRET forgotten: GitHub's delivery page shows a 503
+    naming the setting, and nothing is stored, rather than a 404 that looks like a wrong URL."""
+    gh = github_settings(fake_github)
+    gh["github"].pop("github_webhook_secret")
+    settings = make_settings(core={"database_url": db_url}, **gh)
+    body = fixture("pull_request.opened.json")
+    async with open_bot(settings, outbounds=[console], receive=True) as bot, client_for(bot) as client:
+        resp = await deliver(client, "pull_request", body, signature=real_signature("pull_request.opened.json"))
+        assert resp.status_code == 503 and "GITHUB_WEBHOOK_SECRET" in resp.json()["error"]
+        assert await executions(bot) == []
+
+
 def bot_comments(fake: FakeGitHub, number: int) -> list[dict]:
     return fake.bot_comments(HELLO, number)
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from bot.spine import Spine
     from bot.storage.store import Store
     from commands.github.service import GitHubServices, ThreadPoster
-    from providers.github.client import GitHubClient
+    from providers import GitHubClient
 
 log = logging.getLogger("chatops.github")
 
@@ -59,12 +59,14 @@ class GitHubPlatform:
             # the same find-then-create in another worker process waits on a PostgreSQL advisory lock
             outbound = GitHubOutbound(spine.github, shared_lock=functools.partial(database_lock, spine.store.engine))
         routes = []
-        if receive and gs.github_webhook_secret is not None:
+        # with GitHub configured but no secret the endpoint still answers: 503 naming the missing setting
+        if receive and (gs.github_webhook_secret is not None or gs.enabled):
             from bot.adapters.github.webhook import WebhookReceiver
 
             gb: GitHubBotSettings = spine.settings.github_bot
+            secret = gs.github_webhook_secret.get_secret_value() if gs.github_webhook_secret is not None else None
             receiver = WebhookReceiver(
-                gs.github_webhook_secret.get_secret_value(), spine.intake, _inbound_config(spine.settings, outbound),
+                secret, spine.intake, _inbound_config(spine.settings, outbound),
                 allowed_repos=gs.github_allowed_repos, max_bytes=gb.github_max_body_bytes, keep_bodies=gb.github_keep_bodies,
             )
             routes.append(Route("/github/webhook", receiver, methods=["POST"]))  # an ASGI app, not a Starlette endpoint
@@ -96,7 +98,7 @@ def open_client(settings: Settings) -> GitHubClient | None:
     gs: GitHubSettings = settings.github
     if not gs.enabled:
         return None
-    from providers.github.client import GitHubClient  # githubkit is heavy: only when GitHub is configured
+    from providers import GitHubClient  # githubkit is heavy: only when GitHub is configured
 
     return GitHubClient.from_settings(gs, max_wait=settings.github_bot.github_rate_limit_max_wait)
 
@@ -105,7 +107,7 @@ def handler_services(settings: Settings, client: GitHubClient, store: Store, pos
     """What the GitHub handlers read and write through: the provider's reader over the one client, the
     review state in storage, and the outbound router (posting into a PR thread is a delivery like any)."""
     from commands.github.service import GitHubServices
-    from providers.github.reader import GitHubReader
+    from providers import GitHubReader
 
     return GitHubServices(reader=GitHubReader(client), state=store.github, poster=poster,
                           review_max_tokens=settings.github_bot.github_review_max_tokens)
