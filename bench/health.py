@@ -14,8 +14,7 @@ from bench.common import databases
 from bot.adapters.base import Outbounds
 from bot.alerting import AlertNotifier, routes
 from bot.health_tick import HealthMonitor
-from reports.service import ReportsService
-from reports.settings import ReportsSettings
+from reports import ReportsService, ReportsSettings
 
 DAY_TICKS = 17_280  # 24 h at 5 s
 
@@ -25,7 +24,7 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
     out: dict[str, Any] = {"ticks": ticks}
     async with databases(database_urls) as dbs:
         for backend, engine in dbs:
-            svc = ReportsService(ReportsSettings(_env_file=None), engine)  # type: ignore[call-arg]
+            svc = ReportsService(ReportsSettings(_env_file=None), engine)
             rules = list(svc.alerts.rules.values())
             monitor = HealthMonitor(svc, AlertNotifier(Outbounds([]), svc.alerts.store, routes(rules, None), svc.settings.zone))
             await monitor.tick()  # warm
@@ -36,10 +35,12 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
                 await monitor.tick()
                 walls.append(time.perf_counter() - t)
             cpu_ms = (time.process_time() - cpu0) * 1000 / ticks
-            metrics_per_tick = len((await svc.current()).values)  # type: ignore[union-attr]
+            sample = await svc.current()
+            assert sample is not None  # the ticks above stored samples
+            metrics_per_tick = len(sample.values)
 
             now = time.time()
-            names = sorted((await svc.current()).values)  # type: ignore[union-attr]
+            names = sorted(sample.values)
             rows = [{"ts": now - i * 5.0, "metric": m, "value": float(i % 100)} for i in range(DAY_TICKS) for m in names]
             t = time.perf_counter()
             await svc.samples.add_many(rows)

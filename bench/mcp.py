@@ -19,11 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from providers.builtin import READ_ONLY, Builtin, new_server
-from providers.config import McpConfig, ServerConfig
-from providers.database import build_database
-from providers.hub import Hub
-from providers.settings import MCPSettings
+from providers import READ_ONLY, Builtin, Hub, McpConfig, MCPSettings, ServerConfig, build_database, new_server
 
 
 def _echo(settings: MCPSettings, config: McpConfig) -> Builtin:

@@ -18,15 +18,12 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
-from pool.config import Deployment, PoolConfig
-from pool.direct import make_client
-from pool.interface import Completion, Message
-from pool.pool import LLMPool
+from pool import ChatClient, Completion, Deployment, LLMPool, Message, PoolConfig, StreamEvent, make_client
 
 LATENCY = 0.1
 CONCURRENCY = (10, 50, 200)
@@ -48,7 +45,7 @@ def _cpu_split() -> tuple[set[int], set[int]] | None:
 @contextlib.asynccontextmanager
 async def fake_process(*extra: str, cpus: set[int] | None = None) -> AsyncIterator[str]:
     """`python -m pool.fake` in its own process; yields its OpenAI base URL."""
-    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None  # type: ignore[attr-defined]
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pool.fake", "--latency", str(LATENCY), *extra, stdout=asyncio.subprocess.PIPE,
         preexec_fn=pin,
@@ -101,7 +98,7 @@ def _raw_caller(session: aiohttp.ClientSession, url: str) -> Callable[[], Awaita
 
 
 def _pool(deployments: list[Deployment], size: int) -> LLMPool:
-    clients = {d.name: make_client(d, max_tokens=256) for d in deployments}
+    clients: dict[str, ChatClient] = {d.name: make_client(d, max_tokens=256) for d in deployments}
     config = PoolConfig(tuple(deployments), {"default": tuple(d.name for d in deployments)})
     return LLMPool(config, clients, size=size, queue=size, deadline=30, retries=2, max_tokens=256)
 
@@ -199,6 +196,9 @@ class _Instant:
     async def complete(self, messages: Any, **kw: Any) -> Completion:
         return Completion("ok", "instant", "gpt-4o-mini", 12, 3, 0.0)
 
+    async def stream(self, messages: Any, **kw: Any) -> AsyncGenerator[StreamEvent, None]:
+        yield await self.complete(messages)  # not measured: a ChatClient streams too
+
     async def aclose(self) -> None:
         return None
 
@@ -207,7 +207,7 @@ async def own_overhead(n: int = 20000) -> dict[str, float]:
     """The pool's own latency per request (µs), free of network and machine noise: the pool around an
     instant client, minus the instant client alone, at p50 and p99, one request at a time."""
     dep = Deployment("instant", "openai", "gpt-4o-mini", None, None, max_concurrency=10)
-    pool = LLMPool(PoolConfig((dep,), {"default": ("instant",)}), {"instant": _Instant()}, size=10)  # type: ignore[dict-item]
+    pool = LLMPool(PoolConfig((dep,), {"default": ("instant",)}), {"instant": _Instant()}, size=10)
     client = _Instant()
 
     async def timed(call: Callable[[], Awaitable[Any]]) -> list[float]:
@@ -230,10 +230,7 @@ async def own_overhead(n: int = 20000) -> dict[str, float]:
 
 _IDLE_SCRIPT = """
 import asyncio, json, sys, psutil
-from pool.direct import make_client
-from pool.config import Deployment, PoolConfig
-from pool.interface import Completion, Message
-from pool.pool import LLMPool
+from pool import Completion, Deployment, LLMPool, Message, PoolConfig, make_client
 url, root = sys.argv[1], sys.argv[2]
 deps = [Deployment("openai", "openai", "m", url), Deployment("anthropic", "anthropic", "m", root),
         Deployment("gemini", "gemini", "m", root), Deployment("ollama", "ollama", "m", root)]

@@ -15,9 +15,7 @@ from sqlalchemy import text
 from bench.common import databases, execution_rows
 from bot.storage.bulk import load_executions
 from commands.report import render_report
-from reports.sample_store import SampleStore
-from reports.service import ReportsService
-from reports.settings import ReportsSettings
+from reports import ReportsService, ReportsSettings, SampleStore
 
 RUNS = 5
 
@@ -41,7 +39,7 @@ async def bench(n: int | None, database_urls: list[str] | None) -> dict[str, Any
             async with engine.begin() as conn:  # planner statistics, as autovacuum/analyze keep them in service
                 await conn.execute(text("ANALYZE"))
             setup = time.perf_counter() - t0
-            svc = ReportsService(ReportsSettings(_env_file=None), engine)  # type: ignore[call-arg]
+            svc = ReportsService(ReportsSettings(_env_file=None), engine)
             await svc.report("1h", "ja")  # warm: fonts, imports, first connection
             totals, sql = [], []
             pngs = 0

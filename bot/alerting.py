@@ -15,9 +15,7 @@ from bot.adapters.base import Outbounds
 from bot.routing import parse_targets
 from commands.alerts import render_notice
 from commands.model import Conversation, Reply
-from reports.alert_state import AlertStore
-from reports.alerts import Notice
-from reports.rules import Rule
+from reports import AlertStore, Notice, Rule
 
 log = logging.getLogger("chatops.alerts")
 

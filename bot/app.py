@@ -37,9 +37,8 @@ from bot.storage.store import Claim, Store
 from bot.worker import Worker
 from commands import Registry, default_commands
 from commands.context import Services
-from pool.factory import NOT_CONFIGURED_HINT
-from reports.rules import RuleError
-from reports.service import ReportsService
+from pool import NOT_CONFIGURED_HINT
+from reports import ReportsService, RuleError
 
 log = logging.getLogger("chatops")
 
@@ -141,8 +140,7 @@ async def _open_hub(settings: Settings, github: Any) -> AsyncIterator[Any]:
     if not (settings.mcp.configured() or github is not None):
         yield None
         return
-    from providers.config import ConfigFileError
-    from providers.hub import Hub
+    from providers import ConfigFileError, Hub
 
     hub = Hub(settings.mcp, github_client=github)
     try:

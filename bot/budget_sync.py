@@ -21,9 +21,7 @@ from bot.storage.reads import spending_between
 from bot.storage.store import Store
 from commands.llm import budget_keys
 from commands.model import Conversation
-from pool.accounting import BudgetKey
-from pool.breaker import utc_day
-from pool.interface import LLMService
+from pool import BudgetKey, LLMService, utc_day
 
 log = logging.getLogger("chatops.budgets")
 INTERVAL = 60.0

@@ -10,9 +10,7 @@ from bot.adapters.probe import TIMEOUT, http_probe
 from bot.app import StartupError, prepare_database
 from bot.settings import Settings, describe
 from bot.storage.engine import create_engine
-from pool.config import Deployment
-from pool.factory import load_config
-from pool.probe import models_request
+from pool import Deployment, load_config, models_request
 
 Probe = Callable[[], Awaitable[str]]
 
@@ -52,8 +50,7 @@ def _deployments(settings: Settings) -> list[Deployment]:
 
 async def _mcp_probe(settings: Settings) -> str:
     """Mount every MCP server and make one cheap read call per built-in provider."""
-    from providers.config import ConfigFileError
-    from providers.hub import Hub
+    from providers import ConfigFileError, Hub
 
     try:
         async with Hub(settings.mcp) as hub:

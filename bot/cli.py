@@ -113,7 +113,7 @@ async def _dispatch(mode: str, args: argparse.Namespace, settings: object) -> in
 
         return await run_bench(args.name, n=args.n, database_urls=args.database_url)
     if mode == "mcp":
-        from providers.serve import serve_provider
+        from providers import serve_provider
 
         return await serve_provider(args.name, settings.mcp, transport=args.transport, host=args.host, port=args.port,
                                     github=settings.github if settings.github.enabled else None)

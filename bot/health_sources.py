@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pool.pool import LLMPool, PoolEvent
-    from providers.hub import Hub
-    from reports.service import ReportsService
+    from pool import LLMPool, PoolEvent
+    from providers import Hub
+    from reports import ReportsService
 
 log = logging.getLogger("chatops.health")
 
@@ -108,7 +108,7 @@ def hub_health(hub: Hub) -> Callable[[], dict[str, Any]]:
 def register_health_sources(reports: ReportsService, llm: object, hub: Hub | None) -> PoolHealth | None:
     """Register what exists: the pool only when it runs (the single client has no slots nor breakers).
     The caller closes the returned source (it may have a probe in flight) before the pool."""
-    from pool.pool import LLMPool
+    from pool import LLMPool
 
     source = None
     if isinstance(llm, LLMPool):

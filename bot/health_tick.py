@@ -7,7 +7,7 @@ import time
 
 from bot import metrics
 from bot.alerting import AlertNotifier
-from reports.service import ReportsService, TickResult
+from reports import ReportsService, TickResult
 
 log = logging.getLogger("chatops.health")
 

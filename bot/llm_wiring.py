@@ -7,9 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 
 from bot.storage.store import Store
-from pool.factory import build_llm
-from pool.interface import LLMService
-from pool.settings import LLMSettings
+from pool import LLMService, LLMSettings, build_llm
 
 log = logging.getLogger("chatops")
 
@@ -41,9 +39,14 @@ def _pool_metrics(llm: LLMService) -> Iterator[None]:
         return
     from prometheus_client import REGISTRY
 
-    from pool.metrics import PoolCollector
+    from pool import PoolCollector, PoolStatus
 
-    collector = PoolCollector(llm.status)  # type: ignore[arg-type]  # status() is a snapshot, never None here
+    def snapshot() -> PoolStatus:
+        status = llm.status()
+        assert status is not None  # checked above: only the pool has a status, and it always has one
+        return status
+
+    collector = PoolCollector(snapshot)
     try:
         REGISTRY.register(collector)
     except ValueError:  # another bot in this process (tests) already exposes a pool

@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pool.settings import LLMSettings
-from providers.settings import MCPSettings
-from reports.settings import ReportsSettings
+from pool import LLMSettings
+from providers import MCPSettings
+from reports import ReportsSettings
 
 _CONFIG = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True)
 

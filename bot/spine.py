@@ -16,7 +16,7 @@ from bot.storage.store import Store
 from commands.registry import Registry
 
 if TYPE_CHECKING:
-    from providers.github.client import GitHubClient
+    from providers import GitHubClient
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from starlette.routing import BaseRoute, Route
 from bot.adapters.messages import t
 from bot.storage.reads import lease_holders
 from commands.messages import language
-from reports.service import WINDOWS, ReportsService
+from reports import WINDOWS, ReportsService
 
 if TYPE_CHECKING:
     from bot.app import Bot
-    from reports.report import ReportData
+    from reports import ReportData
 
 CHARTS = ("executions", "latency", "cost", "system")
 CHART_CACHE_S = 30.0  # the page loads four charts at once: render the report once for all of them

@@ -13,8 +13,7 @@ from commands.errors import UserError
 from commands.messages import t
 from commands.model import Button, Reply, Section
 from commands.registry import Arg, Args, Command
-from reports.alerts import Notice
-from reports.service import ReportsService
+from reports import Notice, ReportsService
 
 SEVERITY_MARK = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 MAX_SILENCE_MINUTES = 7 * 24 * 60

@@ -10,7 +10,7 @@ from commands.llm import pool_refusals
 from commands.messages import t
 from commands.model import Reply, Section
 from commands.registry import Arg, Args, Command, Option
-from pool.interface import Completion, Message
+from pool import Completion, Message
 
 SYSTEM_PROMPT = (
     "You are a helpful assistant inside a team's chat. Answer concisely in the language of the question. "

@@ -25,10 +25,10 @@ from commands.errors import UserError
 from commands.mcp import TRUSTED_TRIGGERS
 from commands.messages import t
 from commands.model import Button, Reply
-from pool.interface import CallMeta, Completion, LLMService, Message, ToolCall, ToolSpec
+from pool import CallMeta, Completion, LLMService, Message, ToolCall, ToolSpec
 
 if TYPE_CHECKING:
-    from providers.hub import Hub
+    from providers import Hub
 
 RESULT_FOR_MODEL = 6000  # characters of one tool result sent back to the model
 RESULT_IN_TRANSCRIPT = 500  # characters of one tool result kept on the Execution

@@ -12,14 +12,14 @@ from commands.errors import UserError
 from commands.llm import budget_keys
 from commands.messages import t
 from commands.model import Conversation, Reply
-from pool.interface import CallMeta
+from pool import CallMeta
 
 if TYPE_CHECKING:
     from commands.github.service import GitHubServices
     from commands.registry import Registry
-    from pool.interface import LLMService
-    from providers.hub import Hub
-    from reports.service import ReportsService
+    from pool import LLMService
+    from providers import Hub
+    from reports import ReportsService
 
 
 class Outbox(Protocol):

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from commands.errors import TryLater, UserError
 from commands.messages import t
 from commands.model import Conversation
-from pool.errors import BudgetExceeded, CircuitOpen, PoolBusy, PoolError, ProviderError, UnknownModel
+from pool import BudgetExceeded, CircuitOpen, PoolBusy, PoolError, ProviderError, UnknownModel
 
 if TYPE_CHECKING:
-    from pool.interface import LLMService
+    from pool import LLMService
 
 
 def budget_keys(requester: str, conversation: Conversation) -> dict[str, str | None]:

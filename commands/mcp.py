@@ -17,7 +17,7 @@ from commands.model import Button, Reply, Section
 from commands.registry import Arg, Args, Command, Option
 
 if TYPE_CHECKING:
-    from providers.hub import Hub
+    from providers import Hub
 
 TRUSTED_TRIGGERS = frozenset({"chat", "console"})
 MAX_OUTPUT = 3500
@@ -63,7 +63,7 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
     name, _, text = rest.strip().partition(" ")
     if not name:
         raise UserError(t("mcp.missing_tool", ctx.locale))
-    from providers.hub import UnknownTool
+    from providers import UnknownTool
 
     try:
         tool = hub.get(name)

@@ -11,10 +11,10 @@ from commands.context import Context
 from commands.messages import t
 from commands.model import Image, Reply, Section
 from commands.registry import Arg, Args, Command
-from reports.analytics import Stat
+from reports import Stat
 
 if TYPE_CHECKING:  # reports.report imports matplotlib: only when a report is built
-    from reports.report import ReportData
+    from reports import ReportData
 
 
 def _ms(v: float | None) -> str:

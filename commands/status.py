@@ -8,10 +8,10 @@ from commands.context import Context
 from commands.messages import t
 from commands.model import Reply, Section
 from commands.registry import Arg, Args, Command
-from reports.process import human_bytes, process_stats
+from reports import human_bytes, process_stats
 
 if TYPE_CHECKING:
-    from providers.hub import Hub
+    from providers import Hub
 
 # Execution and MCP server states as stored → their catalog key; a state not listed is shown as stored
 _EXECUTION_STATES = {

@@ -6,7 +6,7 @@ import unicodedata
 from commands.context import Context
 from commands.messages import t
 from commands.model import Reply, Section
-from pool.snapshot import DeploymentStatus, PoolStatus
+from pool import DeploymentStatus, PoolStatus
 
 _COLUMNS = ("status.col_deployment", "status.col_state", "status.col_in_flight", "status.col_queue",
             "status.col_latency", "status.col_errors", "status.col_tokens", "status.col_cost")

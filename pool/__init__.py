@@ -29,9 +29,11 @@ if TYPE_CHECKING:
     from pool.factory import build_llm as build_llm
     from pool.factory import load_config as load_config
     from pool.interface import CallMeta as CallMeta
+    from pool.interface import ChatClient as ChatClient
     from pool.interface import Completion as Completion
     from pool.interface import LLMService as LLMService
     from pool.interface import Message as Message
+    from pool.interface import StreamEvent as StreamEvent
     from pool.interface import ToolCall as ToolCall
     from pool.interface import ToolSpec as ToolSpec
     from pool.metrics import PoolCollector as PoolCollector
@@ -39,12 +41,15 @@ if TYPE_CHECKING:
     from pool.pool import PoolEvent as PoolEvent
     from pool.probe import models_request as models_request
     from pool.settings import LLMSettings as LLMSettings
+    from pool.snapshot import DeploymentStatus as DeploymentStatus
     from pool.snapshot import PoolStatus as PoolStatus
 
 # Where each public name lives; the TYPE_CHECKING block above says the same to mypy (a test keeps them equal).
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "pool.accounting": ("BudgetKey",),
-    "pool.interface": ("CallMeta", "Completion", "LLMService", "Message", "ToolCall", "ToolSpec"),
+    "pool.interface": (
+        "CallMeta", "ChatClient", "Completion", "LLMService", "Message", "StreamEvent", "ToolCall", "ToolSpec",
+    ),
     "pool.direct": ("make_client",),
     "pool.config": ("Deployment", "PoolConfig"),
     "pool.errors": (
@@ -57,7 +62,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "pool.pool": ("LLMPool", "PoolEvent"),
     "pool.probe": ("models_request",),
     "pool.settings": ("LLMSettings",),
-    "pool.snapshot": ("PoolStatus",),
+    "pool.snapshot": ("DeploymentStatus", "PoolStatus"),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -66,9 +71,11 @@ __all__ = [
     "BudgetExceeded",
     "BudgetKey",
     "CallMeta",
+    "ChatClient",
     "CircuitOpen",
     "Completion",
     "Deployment",
+    "DeploymentStatus",
     "LLMPool",
     "LLMService",
     "LLMSettings",
@@ -83,6 +90,7 @@ __all__ = [
     "ProviderTimeout",
     "ProviderUnavailable",
     "RateLimited",
+    "StreamEvent",
     "ToolCall",
     "ToolSpec",
     "UnknownModel",

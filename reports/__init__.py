@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from reports.report import ReportData as ReportData
     from reports.rules import Rule as Rule
     from reports.rules import RuleError as RuleError
+    from reports.sample_store import SampleStore as SampleStore
     from reports.service import WINDOWS as WINDOWS
     from reports.service import ReportsService as ReportsService
     from reports.service import TickResult as TickResult
@@ -32,6 +33,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "reports.process": ("human_bytes", "process_stats"),
     "reports.report": ("ReportData",),
     "reports.rules": ("Rule", "RuleError"),
+    "reports.sample_store": ("SampleStore",),
     "reports.service": ("WINDOWS", "ReportsService", "TickResult"),
     "reports.settings": ("ReportsSettings",),
     "reports.tables": ("SAMPLE",),
@@ -48,6 +50,7 @@ __all__ = [
     "ReportsSettings",
     "Rule",
     "RuleError",
+    "SampleStore",
     "Stat",
     "TickResult",
     "human_bytes",

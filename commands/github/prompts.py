@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 from commands.github.safety import UNTRUSTED_NOTE
-from pool.interface import Message
+from pool import Message
 
 _DIR = Path(__file__).parent / "prompts"
 

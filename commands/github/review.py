@@ -19,7 +19,7 @@ from commands.llm import alias_or_default, pool_refusals
 from commands.messages import t
 from commands.model import Reply, Section
 from commands.registry import GITHUB, Args, Command, Handler, keyed
-from providers.github.errors import GitHubError
+from providers import GitHubError
 
 UPSERT_KEY = "review"  # the outbound's hidden marker `<!-- chatops:review -->`: one review comment per PR
 _PR_LOCKS = KeyedLocks()  # one review of a PR at a time in this process

@@ -115,10 +115,10 @@ def _violations(source: str, where: str) -> list[str]:
 
 
 def _deep_imports() -> list[str]:
-    """Every import in bot/ and commands/ (TYPE_CHECKING and function-level ones too) past the public names."""
+    """Every import in bot/, commands/ and bench/ (TYPE_CHECKING and function-level ones too) past the public names."""
     return [
         v
-        for room in ("bot", "commands")
+        for room in ("bot", "commands", "bench")
         for path in sorted((ROOT / room).rglob("*.py"))
         for v in _violations(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     ]
@@ -141,11 +141,6 @@ def test_the_scan_flags_module_imports_and_names_outside_all() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="bot/ and commands/ still import pool/providers/reports modules directly; the imports move to the "
-    "package names after the intake refactor (issue 12), then this mark goes",
-)
 def test_other_rooms_import_only_the_public_names() -> None:
     deep = _deep_imports()
     assert deep == [], "import these from the package instead:\n" + "\n".join(deep)

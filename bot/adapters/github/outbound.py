@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 
 from commands.github.locks import KeyedLocks
 from commands.model import Conversation, Reply
-from providers.github.client import GitHubClient
+from providers import GitHubClient
 
 log = logging.getLogger("chatops.github")
 _MARKER = re.compile(r"<!-- chatops:[\w:.-]+ -->")
@@ -94,9 +94,10 @@ class GitHubOutbound:
     @staticmethod
     def _where(conversation: Conversation) -> tuple[str, str, int]:
         owner, _, repo = conversation.channel.partition("/")
-        if not repo or not (conversation.thread or "").isdigit():
+        thread = conversation.thread or ""
+        if not repo or not thread.isdigit():
             raise ValueError(f"not a GitHub thread: {conversation} (expected github:owner/repo/<number>)")
-        return owner, repo, int(conversation.thread)  # type: ignore[arg-type]
+        return owner, repo, int(thread)
 
     async def post(self, conversation: Conversation, reply: Reply, *, final: bool = True) -> str | None:
         owner, repo, number = self._where(conversation)
