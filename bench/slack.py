@@ -45,7 +45,7 @@ async def web_api() -> AsyncIterator[str]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     try:
-        yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/api/"  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/api/"
     finally:
         await runner.cleanup()
 
@@ -186,7 +186,9 @@ async def _generate(url: str, n: int, seconds: float, concurrency: int, run_id: 
                 "user_name": "bench", "api_app_id": "ABENCH", "trigger_id": f"t{i}", "response_url": "http://127.0.0.1:9/",
             })
             ts = str(int(time.time()))
-            headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signer.generate_signature(timestamp=ts, body=body),
+            signature = signer.generate_signature(timestamp=ts, body=body)
+            assert signature is not None  # None only without a timestamp
+            headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
                        "Content-Type": "application/x-www-form-urlencoded"}
             t0 = time.perf_counter()
             sent += 1

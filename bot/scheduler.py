@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -151,12 +151,12 @@ class Scheduler:
             self._aps = None
         await self.leadership.release()
 
-    def _leader_only(self, job: Callable[[], object]) -> Callable[[], object]:
+    def _leader_only(self, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             if not self.leadership.leader:
                 return
             try:
-                await job()  # type: ignore[misc]
+                await job()
             except Exception:
                 log.exception("scheduled job %s failed", getattr(job, "__name__", job))
 

@@ -17,8 +17,8 @@ from bot.storage.models import EXEC, GitHubDelivery, GitHubReview
 from bot.storage.rows import EXEC_COLS, InsertSQL, NewExecution, exec_row
 from bot.storage.sqlite_writer import writer_for
 
-GHD = GitHubDelivery.__table__  # type: ignore[attr-defined]
-GHR = GitHubReview.__table__  # type: ignore[attr-defined]
+GHD = GitHubDelivery.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
+GHR = GitHubReview.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
 
 STORED, DUPLICATE = "stored", "duplicate"
 

@@ -25,8 +25,8 @@ class SchedulerLease(SQLModel, table=True):
     expires_at: float = 0.0
 
 
-SLOT = SchedulerSlot.__table__  # type: ignore[attr-defined]
-LEASE = SchedulerLease.__table__  # type: ignore[attr-defined]
+SLOT = SchedulerSlot.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
+LEASE = SchedulerLease.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
 
 
 async def claim_slot(engine: AsyncEngine, job: str, slot: str, owner: str, now: float) -> bool:

@@ -27,8 +27,8 @@ from bot.storage.models import EXEC, ButtonPayload, Delivery, Status
 from bot.storage.rows import EXEC_COLS, InsertSQL, NewExecution, exec_row
 from bot.storage.sqlite_writer import writer_for
 
-DELIV = Delivery.__table__  # type: ignore[attr-defined]
-BUTTONS = ButtonPayload.__table__  # type: ignore[attr-defined]
+DELIV = Delivery.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
+BUTTONS = ButtonPayload.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from bot.adapters.probe import http_probe
 from bot.adapters.slack.settings import SlackSettings
 
 if TYPE_CHECKING:
+    from slack_sdk.web.async_client import AsyncWebClient
+
     from bot.spine import Spine
 
 log = logging.getLogger("chatops.slack")
@@ -57,7 +59,9 @@ class SlackPlatform:
             yield Opened(outbound, routes)
 
 
-async def _receive(spine: Spine, s: SlackSettings, client: object, stack: contextlib.AsyncExitStack) -> list[BaseRoute]:
+async def _receive(
+    spine: Spine, s: SlackSettings, client: AsyncWebClient, stack: contextlib.AsyncExitStack
+) -> list[BaseRoute]:
     if not (s.slack_signing_secret or s.slack_app_token):
         log.warning("slack: SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET nor SLACK_APP_TOKEN: "
                     "answers can be posted, nothing is received")
@@ -66,7 +70,7 @@ async def _receive(spine: Spine, s: SlackSettings, client: object, stack: contex
     from bot.adapters.slack.inbound import SlashCommands, build_bolt_app
 
     secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
-    app = build_bolt_app(client, secret or "", spine.intake, spine.registry)  # type: ignore[arg-type]
+    app = build_bolt_app(client, secret or "", spine.intake, spine.registry)
     routes = [slack_route(app, SlashCommands(secret, spine.intake))] if secret else []
     if s.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
