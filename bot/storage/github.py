@@ -13,12 +13,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.models import EXEC, GitHubDelivery, GitHubReview
+from bot.storage.models import EXEC, GitHubDelivery, GitHubReview, table_of
 from bot.storage.rows import EXEC_COLS, InsertSQL, NewExecution, exec_row
 from bot.storage.sqlite_writer import writer_for
 
-GHD = GitHubDelivery.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
-GHR = GitHubReview.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
+GHD = table_of(GitHubDelivery)
+GHR = table_of(GitHubReview)
 
 STORED, DUPLICATE = "stored", "duplicate"
 

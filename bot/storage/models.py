@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Table, Text, inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -113,4 +113,11 @@ class ButtonPayload(SQLModel, table=True):
     created_at: float = 0.0
 
 
-EXEC = Execution.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Table (`model.__table__`, which SQLModel sets at run time without declaring it)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
+
+
+EXEC = table_of(Execution)

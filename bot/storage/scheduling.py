@@ -7,6 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 
+from bot.storage.models import table_of
+
 
 class SchedulerSlot(SQLModel, table=True):
     __tablename__ = "scheduler_slot"
@@ -25,8 +27,8 @@ class SchedulerLease(SQLModel, table=True):
     expires_at: float = 0.0
 
 
-SLOT = SchedulerSlot.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
-LEASE = SchedulerLease.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
+SLOT = table_of(SchedulerSlot)
+LEASE = table_of(SchedulerLease)
 
 
 async def claim_slot(engine: AsyncEngine, job: str, slot: str, owner: str, now: float) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -23,12 +23,12 @@ from bot.storage.batch import GroupCommit
 from bot.storage.claimed import ClaimedExecution
 from bot.storage.engine import backend_name
 from bot.storage.github import GitHubStore, IncomingDelivery
-from bot.storage.models import EXEC, ButtonPayload, Delivery, Status
+from bot.storage.models import EXEC, ButtonPayload, Delivery, Status, table_of
 from bot.storage.rows import EXEC_COLS, InsertSQL, NewExecution, exec_row
 from bot.storage.sqlite_writer import writer_for
 
-DELIV = Delivery.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
-BUTTONS = ButtonPayload.__table__  # type: ignore[attr-defined]  # SQLModel declares __table__ only at run time
+DELIV = table_of(Delivery)
+BUTTONS = table_of(ButtonPayload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,7 @@ class Store:
                 EXEC.c.attempts < EXEC.c.max_attempts,
             ),
         )
-        scope = []
+        scope: list[ColumnElement[bool]] = []
         if claim.shared:
             scope.append(EXEC.c.affinity.is_(None))
         if claim.pinned is not None:
