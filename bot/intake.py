@@ -34,11 +34,12 @@ log = logging.getLogger("chatops.intake")
 TRIGGER_PRIORITY = {"github": GITHUB, "schedule": SCHEDULED}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Request:
     """What every inbound path hands the intake. `args` carries arguments already split into a mapping (a
     GitHub job's keys); otherwise the event's text is parsed. `command`, `args_checked` and `locale` are
-    filled in by the resolve step."""
+    filled in by the resolve step, in place (this is the acknowledgement path: copies cost), before any
+    middleware sees the request."""
 
     event: Event
     affinity: str | None = None
@@ -105,17 +106,17 @@ class Intake:
             return Rejected(unknown_reply(e, locale))
         except UsageError as e:
             return Rejected(usage_reply(e, locale))
-        return await call_next(dataclasses.replace(request, command=cmd, args_checked=checked, locale=locale))
+        request.command, request.args_checked, request.locale = cmd, checked, locale
+        return await call_next(request)
 
     async def _admit(self, request: Request) -> Decision:
         cmd, args, event = request.command, request.args_checked, request.event
         assert cmd is not None and args is not None, "the chain starts with the resolve step"
-        conversation = event.conversation
-        if conversation.locale != request.locale:  # the answer's language travels with the conversation
-            conversation = dataclasses.replace(conversation, locale=request.locale)
+        conversation = event.conversation.as_dict()
+        conversation["locale"] = request.locale  # the answer's language travels with the conversation
         row = NewExecution(
             kind=cmd.name, trigger=event.trigger, source=event.source, requester=event.user,
-            conversation=conversation.as_dict(), text=event.text, args=args.values, locale=request.locale,
+            conversation=conversation, text=event.text, args=args.values, locale=request.locale,
             priority=max(cmd.priority, TRIGGER_PRIORITY.get(event.trigger, cmd.priority)), affinity=request.affinity,
             idempotency_key=request.idempotency_key, raw=event.raw, max_attempts=self.max_attempts,
         )
