@@ -16,6 +16,7 @@ from bot.storage.store import Store
 from commands.registry import Registry
 
 if TYPE_CHECKING:
+    from bot.members import MemberLookup
     from providers import GitHubClient
 
 
@@ -29,6 +30,8 @@ class Spine:
     github: GitHubClient | None = None
     # per-platform options that are not settings (tests: discord.py client options such as guild_ready_timeout)
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # platform → its member lookup (groups, guests), registered by the platform when it opens (bot/members.py)
+    members: dict[str, MemberLookup] = field(default_factory=dict)
 
     def options_for(self, platform: str) -> Mapping[str, Any]:
         return self.options.get(platform, {})

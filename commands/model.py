@@ -48,8 +48,11 @@ class Event:
     """One inbound request: who asked, where, and what.
 
     `text` is the command line without the platform's decoration ("ask what changed?"), `command` the
-    command name when the platform already split it (Slack and Discord do). `raw` is the platform
-    payload kept for audit; it is never parsed past the adapter.
+    command name when the platform already split it (Slack and Discord do). `user` is the asker's
+    identity (`slack:T1/U1`, see commands/access/identity.py); `groups` the group selectors the payload
+    itself names (a Discord member's roles: `discord-role:<guild>/<role>`), which the gate adds to what the
+    platform's member lookup finds. `raw` is the platform payload kept for audit; it is never parsed past
+    the adapter.
     """
 
     source: str
@@ -61,6 +64,7 @@ class Event:
     locale: str | None = None
     trigger: str = "chat"
     raw: dict[str, Any] | None = None
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

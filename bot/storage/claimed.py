@@ -25,6 +25,7 @@ class ClaimedExecution:
     max_attempts: int
     reply: dict[str, Any] | None  # the handler's reply, kept by an earlier attempt that could not deliver it
     error: str | None
+    roles: frozenset[str] = frozenset()  # as the gate found them when the request was admitted
 
     @classmethod
     def from_row(cls, row: RowMapping) -> ClaimedExecution:
@@ -33,6 +34,7 @@ class ClaimedExecution:
             conversation=Conversation.from_dict(row["conversation"]), text=row["text"], args=dict(row["args"] or {}),
             locale=row["locale"], priority=int(row["priority"]), attempts=int(row["attempts"]),
             max_attempts=int(row["max_attempts"]), reply=row["reply"], error=row["error"],
+            roles=frozenset(r for r in (row.get("roles") or "").split(",") if r),
         )
 
     @property

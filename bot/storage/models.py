@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, Text, inspect
+from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -28,7 +28,8 @@ class Execution(SQLModel, table=True):
     kind: str = Field(max_length=64)
     trigger: str = Field(max_length=32)
     source: str = Field(max_length=32)
-    requester: str = Field(default="", max_length=255)
+    requester: str = Field(default="", max_length=255)  # the identity: slack:T1/U1, discord:G/U, github:login…
+    roles: str = Field(default="", max_length=255)  # the requester's roles when admitted, comma-separated
     conversation: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -113,6 +114,84 @@ class ButtonPayload(SQLModel, table=True):
     created_at: float = 0.0
 
 
+class AccessGrant(SQLModel, table=True):
+    """A role given at run time by `/access grant` (the policy file gives the rest). `subject` is an identity
+    (`slack:T1/U1`) or a group selector (`slack-group:T1/S1`, `discord-role:G/R`, `github-team:org/slug`)."""
+
+    __tablename__ = "access_grant"
+    __table_args__ = (UniqueConstraint("subject", "role", name="uq_access_grant_subject_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=255)
+    role: str = Field(max_length=64)
+    granted_by: str = Field(max_length=255)
+    granted_at: float = 0.0
+
+
+class AuditEvent(SQLModel, table=True):
+    """Something that happened or was refused: who (`actor`, an identity), where (`place`, a conversation),
+    what (`action`, `target`), how it ended (`outcome`), with details (secrets masked). An admitted command is
+    its Execution row (same who/where/when/outcome), so the acknowledgement path writes no second row."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_actor_at", "actor", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: float = Field(default=0.0, index=True)
+    actor: str = Field(max_length=255)
+    platform: str = Field(max_length=32)
+    place: str = Field(max_length=255)
+    action: str = Field(max_length=128)
+    target: str | None = Field(default=None, max_length=255)
+    outcome: str = Field(max_length=32)
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    execution_id: int | None = Field(default=None, index=True)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the web surfaces (`kind="token"`, from `chatops tokens create`) or a browser
+    session (`kind="session"`); only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_api_token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="token", max_length=16)
+    name: str = Field(max_length=128)
+    role: str = Field(max_length=64)
+    subject: str | None = Field(default=None, max_length=255)
+    token_hash: str = Field(max_length=64)
+    created_by: str = Field(max_length=255)
+    created_at: float = 0.0
+    expires_at: float | None = None
+    revoked_at: float | None = None
+    last_used_at: float | None = None
+
+
+class LoginLink(SQLModel, table=True):
+    """A one-time web login (`/access link`), valid a few minutes; only its secret's SHA-256 is stored."""
+
+    __tablename__ = "login_link"
+
+    secret_hash: str = Field(primary_key=True, max_length=64)
+    subject: str = Field(max_length=255)
+    role: str = Field(max_length=64)
+    created_at: float = 0.0
+    expires_at: float = 0.0
+    used_at: float | None = None
+
+
+class StoredSecret(SQLModel, table=True):
+    """A provider API key encrypted at rest (Fernet); set only through the CLI (`chatops keys set`)."""
+
+    __tablename__ = "stored_secret"
+
+    name: str = Field(primary_key=True, max_length=64)
+    ciphertext: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's Table (`model.__table__`, which SQLModel sets at run time without declaring it)."""
     table = inspect(model).local_table
@@ -121,3 +200,8 @@ def table_of(model: type[SQLModel]) -> Table:
 
 
 EXEC = table_of(Execution)
+GRANTS = table_of(AccessGrant)
+AUDIT = table_of(AuditEvent)
+TOKENS = table_of(ApiToken)
+LOGIN_LINKS = table_of(LoginLink)
+SECRETS = table_of(StoredSecret)

@@ -15,7 +15,7 @@ from bot.storage.models import Status
 
 EXEC_COLS = ("kind", "trigger", "source", "requester", "conversation", "text", "args", "locale", "priority", "status",
              "attempts", "max_attempts", "available_at", "affinity", "idempotency_key", "raw", "tokens_in", "tokens_out",
-             "cost", "created_at")
+             "cost", "created_at", "roles")
 _dumps = msgspec.json.Encoder().encode
 _PENDING = Status.PENDING.value
 
@@ -37,6 +37,7 @@ class NewExecution:
     idempotency_key: str | None = None
     raw: dict[str, Any] | None = None
     max_attempts: int = 3
+    roles: str = ""  # comma-separated, as the gate found them
 
 
 def json_text(value: Any) -> str | None:
@@ -47,7 +48,7 @@ def exec_row(n: NewExecution, now: float) -> tuple[Any, ...]:
     """One execution in `EXEC_COLS` order."""
     return (n.kind, n.trigger, n.source, n.requester, json_text(n.conversation), n.text, json_text(n.args or {}),
             n.locale, n.priority, _PENDING, 0, n.max_attempts, now, n.affinity, n.idempotency_key, json_text(n.raw),
-            0, 0, 0.0, now)
+            0, 0, 0.0, now, n.roles)
 
 
 class InsertSQL:
