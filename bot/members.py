@@ -28,7 +28,10 @@ NOBODY = Membership()
 
 
 class MemberLookup(Protocol):
-    async def membership(self, identity: Identity, event: Event) -> Membership: ...
+    async def membership(self, identity: Identity, event: Event, wanted: frozenset[str]) -> Membership:
+        """The groups among `wanted` (the selectors of this platform that the policy and the grants name)
+        that `identity` belongs to, plus any the event's payload names, and whether it is a guest."""
+        ...
 
 
 class TTLCache(Generic[K, V]):
