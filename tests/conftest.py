@@ -76,10 +76,9 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         pytest.skip("TEST_DATABASE_URL is not set")
     engine = create_engine(url)
     async with engine.begin() as conn:
-        await conn.execute(text(
-            "DROP TABLE IF EXISTS execution, delivery, github_delivery, github_review, alembic_version, health_sample,"
-            " alert_instance, alert_group, scheduler_slot, scheduler_lease, button_payload CASCADE"
-        ))
+        # the whole schema, so a table a new migration adds never survives into the next test
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
     yield url
 
