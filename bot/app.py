@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import BaseRoute
 
+from bot.access_wiring import BotAccess, PolicyFileError, build_gate, load_policy
 from bot.adapters.base import Outbound, Outbounds
 from bot.adapters.github.component import handler_services, open_client
 from bot.adapters.platform import Opened
@@ -28,9 +29,11 @@ from bot.adapters.platforms import PLATFORMS
 from bot.doorbell import Doorbell
 from bot.intake import Intake
 from bot.llm_wiring import open_llm
+from bot.members import MemberLookup
 from bot.settings import Settings
 from bot.spine import Spine
 from bot.status import BotStatus
+from bot.storage.access import AccessStore
 from bot.storage.engine import create_engine, masked_url
 from bot.storage.migrate import upgrade
 from bot.storage.store import Claim, Store
@@ -115,7 +118,14 @@ async def open_bot(
         store = Store(engine)
         stack.push_async_callback(store.aclose)
         registry = Registry(default_commands())
-        intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts)
+        try:
+            policy = load_policy(settings)
+        except PolicyFileError as e:
+            raise StartupError(str(e)) from None
+        members: dict[str, MemberLookup] = {}  # the platforms register theirs when they open
+        access = BotAccess(AccessStore(engine))
+        access.gate = build_gate(settings, access, members, policy)
+        intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts, middleware=[access.gate])
 
         llm = await stack.enter_async_context(open_llm(settings.llm, store))
         github = open_client(settings)
@@ -123,13 +133,14 @@ async def open_bot(
         reports = _reports(settings, engine)
         await stack.enter_async_context(_health_sources(reports, llm, hub))
 
-        spine = Spine(settings, store, registry, intake, new_instance_id(), github, options or {})
+        spine = Spine(settings, store, registry, intake, new_instance_id(), github, options or {}, members)
         opened = {p.name: await stack.enter_async_context(p.open(spine, receive=receive)) for p in PLATFORMS}
         router = Outbounds([*outbounds, *(o.outbound for o in opened.values() if o.outbound is not None)])
 
         services = Services(
             registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub,
             github=handler_services(settings, github, store, router) if github else None, reports=reports,
+            policy=policy, access=access,
         )
         yield Bot(settings, spine, services, router, opened)
 

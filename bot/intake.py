@@ -48,6 +48,7 @@ class Request:
     command: Command | None = None
     args_checked: Args | None = None
     locale: str = "en"
+    roles: frozenset[str] = frozenset()  # set by the permission gate (bot/gate.py); stored on the Execution
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class Intake:
             conversation=conversation, text=event.text, args=args.values, locale=request.locale,
             priority=max(cmd.priority, TRIGGER_PRIORITY.get(event.trigger, cmd.priority)), affinity=request.affinity,
             idempotency_key=request.idempotency_key, raw=event.raw, max_attempts=self.max_attempts,
+            roles=",".join(sorted(request.roles)),
         )
         return Admitted(row, cmd.name, request.locale)
 

@@ -51,6 +51,10 @@ class CoreSettings(BaseSettings):
     poll_interval: float = Field(0.5, gt=0, description="Seconds between queue polls when idle")
     alert_channel: str | None = Field(None, description="Where alerts go, e.g. slack:C0123,discord:112233")
     report_channel: str | None = Field(None, description="Where the hourly report goes")
+    policy_file: Path | None = Field(
+        None, description="TOML file of roles, members and permission rules (docs/access.md); the defaults apply without one",
+    )
+    audit_retention_days: float = Field(90.0, gt=0, description="Days of audit events kept (refusals, access changes)")
 
     @field_validator("database_url")
     @classmethod
@@ -67,7 +71,7 @@ class CoreSettings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return v.upper()
 
-    @field_validator("alert_channel", "report_channel", mode="before")
+    @field_validator("alert_channel", "report_channel", "policy_file", mode="before")
     @classmethod
     def _blank(cls, v: object) -> object:
         return _blank_to_none(v)

@@ -243,6 +243,7 @@ class Worker:
             trigger=row.trigger,
             services=self.services,
             outbox=live,
+            roles=row.roles,
         )
         try:
             cmd = self.registry.get(row.kind)

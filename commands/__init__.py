@@ -8,6 +8,7 @@ from commands.registry import Arg, Args, Command, Option, Registry
 def default_commands() -> list[Command]:
     """The command table, as a literal list (order is the order of /help)."""
     from commands import alerts, ask, help, mcp, noop, report, review, status
+    from commands.access import commands as access
     from commands.github import notify as gh_notify
     from commands.github import reply as gh_reply
     from commands.github import review as gh_review
@@ -15,7 +16,8 @@ def default_commands() -> list[Command]:
 
     return [
         help.COMMAND, status.COMMAND, ask.COMMAND, report.COMMAND, alerts.COMMAND, mcp.COMMAND, review.COMMAND,
-        noop.COMMAND, gh_review.COMMAND, gh_triage.COMMAND, gh_reply.COMMAND, gh_notify.COMMAND,
+        access.WHOAMI, access.ACCESS, access.AUDIT, noop.COMMAND,
+        gh_review.COMMAND, gh_triage.COMMAND, gh_reply.COMMAND, gh_notify.COMMAND,
     ]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 
-from commands.ask_tools import ToolAnswer, answer_with_tools, offered_tools, tools_used_lines
+from commands.ask_tools import ToolAnswer, answer_with_tools, offered_tools, private_answer, tools_used_lines
 from commands.context import Context
 from commands.errors import UserError
 from commands.llm import pool_refusals
@@ -36,7 +36,11 @@ async def ask_command(ctx: Context, args: Args) -> Reply:
     with pool_refusals(ctx.locale):
         specs = offered_tools(ctx)
         if specs:  # the hub has tools for this requester: the tool loop (commands/ask_tools.py)
-            return _tool_reply(ctx, await answer_with_tools(ctx, llm, specs, messages, model=args.get("model"), meta=meta))
+            private = private_answer(ctx, specs)
+            answer = await answer_with_tools(ctx, llm, specs, messages, model=args.get("model"), meta=meta, private=private)
+            reply = _tool_reply(ctx, answer)
+            reply.ephemeral = private
+            return reply
         async with contextlib.aclosing(llm.stream(messages, model=args.get("model"), meta=meta)) as events:
             async for event in events:
                 if isinstance(event, Completion):

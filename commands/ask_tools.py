@@ -3,10 +3,12 @@
 Each turn streams (text deltas go to the live message, so the final answer still streams in); when a
 turn ends with tool calls, the hub runs them (read-only, with a per-call timeout) and their results go
 back to the model, at most ASK_MAX_TOOL_STEPS rounds. What is offered depends on who asks:
-- untrusted triggers (GitHub events) and non-operators get the read-only tools only;
-- an operator (MCP_OPERATORS) in chat or on the console is also offered writing tools, but the loop
-  never runs one: it tells the model so and puts a confirmation button (`/mcp call --confirm …`)
-  under the answer.
+- only the tools the access policy lets the asker call (`tool:<name>`; none for members by default);
+- untrusted triggers (GitHub events) get the read-only ones among them only;
+- in chat or on the console writing tools are offered too, but the loop never runs one: it tells the
+  model so and puts a confirmation button (`/mcp call --confirm …`) under the answer.
+When a data tool the policy does not share with the channel is offered, the answer is private: nothing
+streams into the channel and the reply goes to the asker only.
 A tool name the model made up, a refused call or a tool error is reported back to the model as the
 tool's result, never raised. Every call (tool, arguments, truncated result) is kept in `ctx.usage.tools`,
 which the worker stores on the Execution (`tool_transcript`).
@@ -48,8 +50,14 @@ def offered_tools(ctx: Context) -> list[dict[str, Any]]:
     hub = ctx.services.mcp
     if hub is None:
         return []
-    writer = ctx.trigger in TRUSTED_TRIGGERS and ctx.requester in hub.settings.operators()
-    return hub.tool_specs(read_only=not writer)
+    writer = ctx.trigger in TRUSTED_TRIGGERS
+    return [s for s in hub.tool_specs(read_only=not writer) if ctx.may(f"tool:{s['name']}")]
+
+
+def private_answer(ctx: Context, specs: Sequence[dict[str, Any]]) -> bool:
+    """Does an offered tool return data the channel may not see? Then the answer is the asker's alone."""
+    place = f"{ctx.conversation.platform}:{ctx.conversation.channel}"
+    return any(not ctx.services.policy.shared(s["name"], place) for s in specs)
 
 
 def _dump(value: Any, limit: int) -> str:
@@ -59,7 +67,7 @@ def _dump(value: Any, limit: int) -> str:
 
 async def stream_turn(
     ctx: Context, llm: LLMService, messages: Sequence[Message], *, model: str | None, tools: Sequence[ToolSpec],
-    meta: CallMeta, shown: str,
+    meta: CallMeta, shown: str, private: bool = False,
 ) -> tuple[Completion, str]:
     """One model turn, its text streamed into the live message after `shown` (earlier turns' text)."""
     text, result = "", None
@@ -69,7 +77,8 @@ async def stream_turn(
                 result = event
             else:
                 text += event
-                await ctx.progress(Reply.text(shown + text, in_thread=True))
+                if not private:
+                    await ctx.progress(Reply.text(shown + text, in_thread=True))
     if result is None:
         raise UserError(t("llm_failed", ctx.locale, provider=llm.name, error="no answer"))
     return result, result.text or text
@@ -77,7 +86,7 @@ async def stream_turn(
 
 async def answer_with_tools(
     ctx: Context, llm: LLMService, specs: list[dict[str, Any]], messages: list[Message], *, model: str | None,
-    meta: CallMeta,
+    meta: CallMeta, private: bool = False,
 ) -> ToolAnswer:
     hub = ctx.services.mcp
     assert hub is not None
@@ -89,7 +98,8 @@ async def answer_with_tools(
     turns: list[Completion] = []
     shown = ""
     for step in range(max_steps + 1):
-        result, text = await stream_turn(ctx, llm, messages, model=model, tools=tools, meta=meta, shown=shown)
+        result, text = await stream_turn(ctx, llm, messages, model=model, tools=tools, meta=meta, shown=shown,
+                                         private=private)
         ctx.usage.add(result.provider, result.model, result.tokens_in, result.tokens_out, result.cost)
         turns.append(result)
         if not result.tool_calls or step == max_steps:
@@ -100,7 +110,7 @@ async def answer_with_tools(
         if text:
             shown += text + "\n\n"
         names = ", ".join(f"`{by_name[c.name]['name'] if c.name in by_name else c.name}`" for c in result.tool_calls)
-        await ctx.progress(Reply.text(shown + t("ask_calling", ctx.locale, tools=names), in_thread=True))
+        await ctx.progress(Reply.text(("" if private else shown) + t("ask_calling", ctx.locale, tools=names), in_thread=True))
         messages.append(Message("assistant", text, tool_calls=result.tool_calls))
         for call in result.tool_calls:
             content = await _run_call(ctx, hub, by_name, call, step + 1, buttons)
@@ -120,6 +130,11 @@ async def _run_call(
         ctx.usage.tools.append({**entry, "ok": False, "error": "unknown_tool", "result": content})
         return content
     entry["tool"] = spec["name"]
+    repo = call.arguments.get("repo")
+    if isinstance(repo, str) and not ctx.may(f"tool:{spec['name']}", repo=repo):
+        content = f"error: {spec['name']} may not be used on {repo!r} here (repository not allowed for this user)."
+        ctx.usage.tools.append({**entry, "ok": False, "error": "not_allowed", "result": content})
+        return content
     if not spec["read_only"]:
         # writing tools are never run by the loop: an operator confirms them with a click
         payload = json.dumps(call.arguments, ensure_ascii=False, separators=(",", ":"))

@@ -5,9 +5,13 @@ concrete objects at start-up and passes them in.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from commands.access.identity import mention
+from commands.access.policy import Policy, default_policy
+from commands.access.rules import refusal
 from commands.errors import UserError
 from commands.llm import budget_keys
 from commands.messages import t
@@ -34,6 +38,62 @@ class ExecutionStats:
     queue_depth: int
     running: int
     last_hour: dict[str, int]
+
+
+class GrantRow(Protocol):
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def granted_by(self) -> str: ...
+
+    @property
+    def granted_at(self) -> float: ...
+
+
+class AuditRow(Protocol):
+    @property
+    def at(self) -> float: ...
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def place(self) -> str: ...
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def target(self) -> str | None: ...
+
+    @property
+    def detail(self) -> dict[str, Any] | None: ...
+
+    @property
+    def execution_id(self) -> int | None: ...
+
+
+class AccessAdmin(Protocol):
+    """What /access, /whoami and /audit change and read; implemented by `bot/` over its storage (and, for
+    `login_link`, the web surface: None where this process serves no web pages)."""
+
+    async def grants(self, subject: str | None = None) -> Sequence[GrantRow]: ...
+
+    async def grant(self, subject: str, role: str, by: str, place: str) -> bool: ...
+
+    async def revoke(self, subject: str, role: str | None, by: str, place: str) -> list[str]: ...
+
+    async def audit(self, *, actor: str | None = None, since: float | None = None, before: float | None = None,
+                    limit: int = 20) -> Sequence[AuditRow]: ...
+
+    async def login_link(self, subject: str, role: str) -> str | None: ...
 
 
 class StatusSource(Protocol):
@@ -74,6 +134,8 @@ class Services:
     mcp: Hub | None = None
     github: GitHubServices | None = None
     reports: ReportsService | None = None
+    policy: Policy = field(default_factory=default_policy)
+    access: AccessAdmin | None = None
 
 
 @dataclass(slots=True)
@@ -86,6 +148,21 @@ class Context:
     services: Services
     outbox: Outbox
     usage: Usage = field(default_factory=Usage)
+    roles: frozenset[str] = frozenset()  # the requester's, as the gate found them when the request was admitted
+
+    def may(self, action: str, *, repo: str | None = None) -> bool:
+        """May the requester do `action` (`tool:db.query`, `review.post`) here, on `repo`?"""
+        return self.services.policy.allows(self.roles, action, channel=self._place(), repo=repo).allowed
+
+    def require(self, action: str, *, repo: str | None = None) -> None:
+        """`may`, or the refusal that names what is needed (the same words whether or not the tool or
+        repository exists)."""
+        verdict = self.services.policy.allows(self.roles, action, channel=self._place(), repo=repo)
+        if not verdict.allowed:
+            raise UserError(refusal(verdict, self.locale, who=mention(self.requester)))
+
+    def _place(self) -> str:
+        return f"{self.conversation.platform}:{self.conversation.channel}"
 
     async def progress(self, reply: Reply) -> None:
         """Show an intermediate state (streamed tokens, a progress line) in the execution's message."""
@@ -104,3 +181,4 @@ class Context:
         conversation's own when it is a GitHub thread)."""
         keys = budget_keys(self.requester, self.conversation)
         return CallMeta(priority=priority, user=keys["user"], channel=keys["channel"], repo=repo or keys["repo"])
+

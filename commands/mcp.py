@@ -1,8 +1,12 @@
 """/mcp: list the tools of the mounted MCP servers and call one.
 
+Who may list and call which tool is the access policy's (`tool:<name>` actions, commands/access/policy.py):
+a tool the asker may not call is neither listed nor named differently from one that does not exist.
 Read-only tools run at once. A writing tool (an external tool the MCP_SERVERS file does not vouch for)
-needs a trusted trigger (chat or console, not a GitHub event), a requester listed in MCP_OPERATORS and
-a click on the confirmation button, which comes back as `/mcp call --confirm <tool> <json>`.
+also needs a trusted trigger (chat or console, not a GitHub event) and a click on the confirmation
+button, which comes back as `/mcp call --confirm <tool> <json>` (and passes the gate again, as the
+person who clicked). Results of data tools (db.*, shopify.*) are shown only to the asker unless the
+policy shares that tool with the channel.
 """
 from __future__ import annotations
 
@@ -39,7 +43,8 @@ def list_tools(ctx: Context, needle: str) -> Reply:
     hub = _hub(ctx)
     sections: list[Section] = []
     for state in hub.states():
-        tools = [x for x in hub.list_tools() if x.server == state.name and needle.lower() in x.name.lower()]
+        tools = [x for x in hub.list_tools()
+                 if x.server == state.name and needle.lower() in x.name.lower() and ctx.may(f"tool:{x.name}")]
         lines = [
             f"• `{x.name}` {'' if x.read_only else '✎ '}— {(x.description or '').split('. ')[0].strip()[:120]}"
             for x in tools
@@ -63,6 +68,7 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
     name, _, text = rest.strip().partition(" ")
     if not name:
         raise UserError(t("mcp.missing_tool", ctx.locale))
+    ctx.require(f"tool:{name}")  # before the lookup: a refusal must not tell whether the tool exists
     from providers import UnknownTool
 
     try:
@@ -80,12 +86,13 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
     if problems:
         raise UserError(t("mcp.invalid_arguments", ctx.locale, tool=tool.name,
                           problems="\n".join(f"• {p}" for p in problems), usage=usage(tool.name, tool.input_schema)))
+    repo = arguments.get("repo")
+    if isinstance(repo, str):  # a tool on one repository: GITHUB_ALLOWED_REPOS and per-repository rules
+        ctx.require(f"tool:{tool.name}", repo=repo)
     trusted = ctx.trigger in TRUSTED_TRIGGERS
     if not tool.read_only:
         if not trusted:
             raise UserError(t("mcp.read_only_here", ctx.locale, tool=tool.name, trigger=ctx.trigger))
-        if ctx.requester not in hub.settings.operators():
-            raise UserError(t("mcp.operator_only", ctx.locale, tool=tool.name))
         if not confirmed:
             payload = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
             shown = json.dumps(arguments, ensure_ascii=False, indent=2)
@@ -104,7 +111,8 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
             t("mcp.call_failed", ctx.locale, tool=tool.name, code=result.error_code, message=result.error_message),
             footer=footer,
         )
-    return Reply(sections=[Section(render(result.data, ctx.locale))], footer=footer, in_thread=True)
+    shared = ctx.services.policy.shared(tool.name, f"{ctx.conversation.platform}:{ctx.conversation.channel}")
+    return Reply(sections=[Section(render(result.data, ctx.locale))], footer=footer, in_thread=True, ephemeral=not shared)
 
 
 def render(data: Any, locale: str = "en") -> str:

@@ -25,8 +25,10 @@ def parse_pr(ref: str) -> tuple[str, int]:
 
 async def review_command(ctx: Context, args: Args) -> Reply:
     repo, number = parse_pr(args["pr"])
-    gh = github_services(ctx)
     post = bool(args.get("post"))
+    # GITHUB_ALLOWED_REPOS and per-repository rules: checked before GitHub is asked anything about the PR
+    ctx.require("review.post" if post else "review", repo=repo)
+    gh = github_services(ctx)
     if post and gh.poster is None:
         raise UserError(t("github.no_github", ctx.locale))
     # the chat copy is a message of its own; the PR copy is the one upserted comment (and updates the state).

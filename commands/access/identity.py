@@ -64,3 +64,13 @@ def platform_user(identity: str) -> str:
         return Identity.parse(identity).user
     except ValueError:
         return identity
+
+
+def mention(identity: str) -> str:
+    """How to name the person in their own platform's text: `<@U1>` on Slack and Discord (which both render
+    it as a mention), the identity itself elsewhere."""
+    try:
+        parsed = Identity.parse(identity)
+    except ValueError:
+        return "@user"
+    return f"<@{parsed.user}>" if parsed.platform in ("slack", "discord") else str(parsed)

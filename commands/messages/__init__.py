@@ -4,7 +4,7 @@
     t("mcp.unknown_tool", ctx.locale, name="db.query")
 
 The strings live in topic tables beside this module (`general`, `help`, `mcp`, `github`,
-`alerts`, `report`, `status`) so that a branch adding a command edits one small file; they are merged
+`alerts`, `report`, `status`, `access`) so that a branch adding a command edits one small file; they are merged
 here into one table, and a key defined twice stops the import. Keys of a topic table start with its
 topic (`help.`, `mcp.`, `github.`, `alerts.`, `report.`, `health.`, `status.`); the general strings of
 dispatch, /ask and the LLM have no prefix. `tests/unit/commands/test_messages.py` walks the table:
@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 
-from commands.messages import alerts, general, github, help, mcp, report, status
+from commands.messages import access, alerts, general, github, help, mcp, report, status
 
 Table = Mapping[str, Mapping[str, str]]
 LOCALES = ("en", "ja")
@@ -29,7 +29,7 @@ def language(locale: str | None) -> str:
 
 
 class Catalog:
-    """A lookup over one merged table: `t = Catalog(general.MESSAGES, mcp.MESSAGES)`; `t("key", "ja", x=1)`.
+    """A lookup over one merged table: `t = Catalog(access.MESSAGES, general.MESSAGES, mcp.MESSAGES)`; `t("key", "ja", x=1)`.
 
     Used for this package's `t` and for `bot/`'s own catalog, so both look strings up the same way.
     An unknown key raises KeyError (a typo must fail its test, not print a key).
@@ -79,6 +79,6 @@ def guess_locale(text: str, declared: str | None = None) -> str:
     return "ja" if _JAPANESE.search(text or "") else "en"
 
 
-t = Catalog(general.MESSAGES, help.MESSAGES, mcp.MESSAGES, github.MESSAGES, alerts.MESSAGES, report.MESSAGES, status.MESSAGES)
+t = Catalog(access.MESSAGES, general.MESSAGES, help.MESSAGES, mcp.MESSAGES, github.MESSAGES, alerts.MESSAGES, report.MESSAGES, status.MESSAGES)
 
 __all__ = ["Catalog", "LOCALES", "format_fields", "guess_locale", "language", "problems", "t"]

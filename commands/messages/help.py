@@ -43,8 +43,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help.mcp.confirm": {"en": "run a writing tool (sent by the confirmation button)", "ja": "変更を伴うツールを実行する（確認ボタンが送ります）"},
     "help.mcp.long": {
-        "en": "Tools marked ✎ may change things: they need an operator (MCP_OPERATORS) and a confirmation click.",
-        "ja": "✎ の付いたツールは変更を伴います。オペレーター（MCP_OPERATORS）と確認のクリックが必要です。",
+        "en": "Which tools you may call is set by the access policy (`/whoami` lists them); tools marked ✎ may change things and also need a confirmation click.",
+        "ja": "呼び出せるツールはアクセスポリシーで決まります（`/whoami` で一覧）。✎ の付いたツールは変更を伴うため、確認のクリックも必要です。",
     },
     "help.review": {
         "en": "Review a pull request with the LLM (same review as the webhook).",
@@ -57,5 +57,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "help.review.post": {
         "en": "also post (or update) the review comment on the pull request",
         "ja": "レビューコメントをプルリクエストにも投稿（または更新）する",
+    },
+    "help.access": {
+        "en": "Who may do what: show, grant or revoke roles (admins); `link` gives you a one-time web login.",
+        "ja": "権限の管理: ロールの表示・付与・取り消し（管理者）。`link` で Web ダッシュボードへの 1 回限りのログインリンクを発行します。",
+    },
+    "help.access.action": {"en": "show, grant, revoke or link", "ja": "show、grant、revoke または link"},
+    "help.access.rest": {
+        "en": "grant/revoke: @user (or @group, @role, an identity) and a role; show: optionally @user",
+        "ja": "grant/revoke: @ユーザー（または @グループ、@ロール、ID）とロール、show: 任意で @ユーザー",
+    },
+    "help.whoami": {"en": "Your identity, your roles and what you may use.", "ja": "あなたの ID、ロール、使えるコマンドを表示します。"},
+    "help.audit": {
+        "en": "The audit trail: commands, refusals and access changes (admins).",
+        "ja": "監査ログ: コマンド、拒否、権限変更の記録（管理者）。",
+    },
+    "help.audit.rest": {
+        "en": "optionally @user, a window (24h, 7d) and a page number",
+        "ja": "任意で @ユーザー、期間（24h、7d）、ページ番号",
     },
 }

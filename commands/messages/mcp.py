@@ -28,10 +28,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "`{tool}` may change things; requests from {trigger} may use read-only tools only.",
         "ja": "`{tool}` は変更を伴うツールです。{trigger} からのリクエストでは読み取り専用ツールのみ使えます。",
     },
-    "mcp.operator_only": {
-        "en": "`{tool}` may change things and needs an operator (listed in MCP_OPERATORS).",
-        "ja": "`{tool}` は変更を伴うため、オペレーター（MCP_OPERATORS に登録されたユーザー）のみ実行できます。",
-    },
     "mcp.confirm": {"en": "`{tool}` may change things. Run it with these arguments?\n```\n{arguments}\n```", "ja": "`{tool}` は変更を伴うツールです。次の引数で実行しますか?\n```\n{arguments}\n```"},
     "mcp.confirm_button": {"en": "Run {tool}", "ja": "{tool} を実行"},
     "mcp.call_failed": {"en": "`{tool}` failed ({code}): {message}", "ja": "`{tool}` が失敗しました（{code}）: {message}"},

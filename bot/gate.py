@@ -1,0 +1,158 @@
+"""The permission gate: the intake middleware every request passes (command, mention, button, GitHub job,
+scheduled work) before anything is stored.
+
+    identity → workspace/guild allow-list and DMs → roles (policy + platform groups + grants) → actions
+
+A refusal is answered at once (ephemeral, in the asker's language, naming what is needed), counted, and
+written to the audit trail; an admitted request carries its roles on the Execution row, where the handler
+reads them for what only it can check (a tool, a repository). Nothing here waits on a platform more than
+once per person and TTL, nor on the database more than once per `grants_ttl` per process: that is how
+a grant made in one process takes effect in the others within a second.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+from prometheus_client import Counter
+
+from bot.intake import Decision, Next, Rejected, Request
+from bot.members import MemberLookup, Membership
+from bot.storage.access import AccessStore
+from commands.access.identity import Identity, mention
+from commands.access.policy import Policy, Verdict
+from commands.access.rules import SPACE_SETTINGS, actions_for, place_refusal, refusal
+from commands.model import Event, Reply
+
+log = logging.getLogger("chatops.access")
+REFUSED = Counter("chatops_access_refused_total", "Requests the permission gate refused, by reason", ["reason"])
+LOOKUP_TIMEOUT = 1.5  # seconds a member lookup may take on the acknowledgement path (Slack allows 3 s)
+
+
+class Grants:
+    """Every run-time grant, subject → roles, reloaded at most every `ttl` seconds (one load at a time)."""
+
+    def __init__(self, store: AccessStore, ttl: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store, self.ttl, self._clock = store, ttl, clock
+        self._by_subject: dict[str, frozenset[str]] = {}
+        self._fresh_until = float("-inf")
+        self._loading: asyncio.Task[None] | None = None
+        self.version = 0
+
+    async def current(self) -> dict[str, frozenset[str]]:
+        if self._clock() >= self._fresh_until:
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self._load())
+            try:
+                await asyncio.shield(self._loading)
+            except Exception:  # the database is away: keep the last grants rather than refuse everyone
+                log.warning("access grants could not be read; using the last known ones", exc_info=True)
+        return self._by_subject
+
+    async def _load(self) -> None:
+        try:
+            found: dict[str, set[str]] = {}
+            for g in await self.store.grants():
+                found.setdefault(g.subject, set()).add(g.role)
+            loaded = {s: frozenset(r) for s, r in found.items()}
+            if loaded != self._by_subject:
+                self._by_subject, self.version = loaded, self.version + 1
+            self._fresh_until = self._clock() + self.ttl
+        finally:
+            self._loading = None
+
+    def invalidate(self) -> None:
+        """This process changed a grant: the next request reads them again."""
+        self._fresh_until = float("-inf")
+
+    def selectors(self, platform: str) -> frozenset[str]:
+        prefix = {"slack": "slack-group:", "discord": "discord-role:", "github": "github-team:"}.get(platform, "\0")
+        return frozenset(s for s in self._by_subject if s.startswith(prefix))
+
+
+class Gate:
+    def __init__(
+        self, policy: Policy, store: AccessStore, members: Mapping[str, MemberLookup],
+        spaces: Mapping[str, frozenset[str] | None], *, grants_ttl: float = 1.0,
+    ) -> None:
+        self.policy, self.store, self.members, self.spaces = policy, store, members, spaces
+        self.grants = Grants(store, grants_ttl)
+        self._roles: dict[tuple[str, tuple[str, ...], bool, int], frozenset[str]] = {}
+
+    async def __call__(self, request: Request, call_next: Next) -> Decision:
+        event = request.event
+        try:
+            identity = Identity.parse(event.user)
+        except ValueError:
+            return await self._refuse(request, "identity", place_refusal("identity", "", request.locale))
+        if identity.platform in SPACE_SETTINGS:
+            reason = None
+            if identity.dm or _slack_dm(event):
+                reason = None if self.policy.dms else "dm"
+            else:
+                allowed = self.spaces.get(identity.platform)
+                reason = "workspace" if allowed is not None and identity.space not in allowed else None
+            if reason is not None:
+                return await self._refuse(request, reason, place_refusal(reason, identity.platform, request.locale))
+        roles = await self.roles_of(identity, event)
+        assert request.command is not None and request.args_checked is not None  # resolve ran first
+        conversation = event.conversation
+        channel = f"{conversation.platform}:{conversation.channel}"
+        repo = conversation.channel if conversation.platform == "github" else None
+        for action in actions_for(request.command, request.args_checked):
+            verdict = self.policy.allows(roles, action, channel=channel, repo=repo)
+            if not verdict.allowed:
+                return await self._refuse(request, "permission", self.explain(verdict, request.locale, event), verdict)
+        request.roles = roles
+        return await call_next(request)
+
+    def explain(self, verdict: Verdict, locale: str, event: Event) -> str:
+        return refusal(verdict, locale, who=mention(event.user))
+
+    async def roles_of(self, identity: Identity, event: Event) -> frozenset[str]:
+        grants = await self.grants.current()
+        membership = await self._membership(identity, event)
+        groups = (*event.groups, *sorted(membership.groups))
+        key = (str(identity), groups, membership.guest, self.grants.version)
+        roles = self._roles.get(key)
+        if roles is None:
+            granted = set(grants.get(str(identity), ()))
+            for group in groups:
+                granted |= grants.get(group, frozenset())
+            roles = self.policy.roles_of(identity, groups, guest=membership.guest, granted=granted)
+            if len(self._roles) > 10_000:
+                self._roles.clear()
+            self._roles[key] = roles
+        return roles
+
+    async def _membership(self, identity: Identity, event: Event) -> Membership:
+        lookup = self.members.get(identity.platform)
+        if lookup is None:
+            return Membership()
+        wanted = self.policy.selectors(identity.platform) | self.grants.selectors(identity.platform)
+        try:
+            return await asyncio.wait_for(lookup.membership(identity, event, wanted), LOOKUP_TIMEOUT)
+        except Exception as e:  # a platform that cannot say: no groups, and a guest where guests exist (deny-safe)
+            log.warning("member lookup for %s failed: %s", identity, type(e).__name__)
+            return Membership(guest=identity.platform == "slack")
+
+    async def _refuse(self, request: Request, reason: str, text: str, verdict: Verdict | None = None) -> Rejected:
+        REFUSED.labels(reason).inc()
+        event = request.event
+        conversation = event.conversation
+        action = verdict.action if verdict else (request.command.name if request.command else "?")
+        detail: dict[str, object] = {"reason": reason, "trigger": event.trigger, "text": event.text[:200]}
+        try:
+            await self.store.record(event.user or "?", f"{conversation.platform}:{conversation.channel}", action,
+                                    "refused", detail=detail)
+        except Exception:  # the refusal still stands; the log keeps what the table could not
+            log.warning("audit write failed for a refusal of %s (%s)", event.user, reason, exc_info=True)
+        return Rejected(Reply.failure(text, ephemeral=True))
+
+
+def _slack_dm(event: Event) -> bool:
+    # Slack DM channel ids start with D; a slash command typed in a DM says so by channel_name too
+    return event.conversation.platform == "slack" and event.conversation.channel.startswith("D")
+
