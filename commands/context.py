@@ -95,6 +95,8 @@ class AccessAdmin(Protocol):
 
     async def login_link(self, subject: str, role: str) -> str | None: ...
 
+    async def prune(self, older_than: float) -> int: ...
+
 
 class StatusSource(Protocol):
     """What /status reads about the bot itself; implemented by `bot/` over its storage."""
