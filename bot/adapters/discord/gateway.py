@@ -44,8 +44,11 @@ def who(user: discord.abc.User, guild_id: int | None) -> tuple[str, tuple[str, .
     ident = identity.discord(str(guild_id) if guild_id else None, str(user.id))
     if guild_id is None or not isinstance(user, discord.Member):
         return ident, ()
-    # Member.roles only lists roles in the guild cache; the payload's raw id list (`_roles`) is complete
-    ids = {r.id for r in user.roles if not r.is_default()} | set(getattr(user, "_roles", ()))
+    # Member.roles lists only the roles in the guild cache (and needs the guild); the payload's raw id
+    # list (`_roles`) is complete and costs nothing
+    ids = set(getattr(user, "_roles", ()))
+    if isinstance(user.guild, discord.Guild):
+        ids |= {r.id for r in user.roles if not r.is_default()}
     return ident, tuple(f"discord-role:{guild_id}/{rid}" for rid in sorted(ids) if rid != guild_id)
 
 
@@ -107,7 +110,9 @@ def button_event(interaction: discord.Interaction, line: str | None = None) -> E
 
 def mention_event(registry: Registry, message: discord.Message) -> Event:
     target = DiscordTarget(str(message.channel.id), "m", message_id=str(message.id))
-    user, groups = who(message.author, message.guild.id if message.guild is not None else None)
+    # a guild not in the cache (no GUILD_CREATE yet) still names itself in the message's channel
+    guild_id = message.guild.id if message.guild is not None else getattr(message.channel, "guild_id", None)
+    user, groups = who(message.author, guild_id)
     return Event(
         source=SOURCE,
         user=user,
