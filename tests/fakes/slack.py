@@ -65,6 +65,7 @@ class FakeSlack:
     async def __aenter__(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk sends users.info and the like as GET
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response_url/{name}", self._response_url)
         app.router.add_get("/link", self._socket_mode)

@@ -66,6 +66,7 @@ class SlackMembers:
 
 def _why(e: Exception) -> str:
     """The API's error code (`no_such_subteam`, `ratelimited`), or the exception's type: never a header."""
-    response = getattr(e, "response", None)
-    code = response.get("error") if response is not None and hasattr(response, "get") else None
-    return str(code) if code else type(e).__name__
+    data = getattr(getattr(e, "response", None), "data", None)  # a SlackApiError's body, when it was JSON
+    code = data.get("error") if isinstance(data, dict) else None
+    status = getattr(getattr(e, "response", None), "status_code", None)
+    return str(code or (f"HTTP {status}" if status else type(e).__name__))
