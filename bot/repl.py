@@ -18,7 +18,7 @@ PROMPT = "chatops> "
 def console_event(bot: Bot, line: str) -> Event:
     return Event(
         source="console",
-        user=_user(),
+        user=f"console:{_user()}",
         conversation=Conversation("console", bot.instance),
         text=line,
         trigger="console",

@@ -191,7 +191,7 @@ class Scheduler:
         for target in self.targets:
             key = f"{job}:{slot}:{target}"
             before = await self.bot.store.find_key(key)
-            event = Event(source="scheduler", user="scheduler", conversation=target, text=f"/report {window}",
+            event = Event(source="scheduler", user="system:scheduler", conversation=target, text=f"/report {window}",
                           locale=locale, trigger="schedule")
             result = await self.bot.intake.submit(event, idempotency_key=key)
             if isinstance(result, Rejected):  # the command table changed under the scheduler: a defect, loudly

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.adapters.messages import t
 from bot.storage.reads import lease_holders
+from commands.access.identity import platform_user
 from commands.messages import language
 from reports import WINDOWS, ReportsService
 
@@ -141,7 +142,7 @@ def render_page(current: dict[str, Any], workers: dict[str, Any], window: str, l
     alerts = "".join(
         f"<li class='{esc(a['severity'])}'><b>{esc(a['rule'])}</b> {esc(a['state'])} {esc(a['target'])} "
         f"{_value(a['value'])}"
-        f"{t('web.acked_by', locale, user=esc(a['acked_by'])) if a['acked_by'] else ''}</li>"
+        f"{t('web.acked_by', locale, user=esc(platform_user(a['acked_by']))) if a['acked_by'] else ''}</li>"
         for a in current["alerts"]
     ) or f"<li>{t('web.no_alerts', locale)}</li>"
     q = workers["queue"]

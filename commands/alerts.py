@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from commands.access.identity import platform_user
 from commands.context import Context
 from commands.errors import UserError
 from commands.messages import t
@@ -47,7 +48,7 @@ def render_notice(notice: Notice, zone: ZoneInfo, locale: str = "en") -> Reply:
     head = f"{SEVERITY_MARK.get(rule.severity, '')} {state} [{rule.severity}] · {rule.name}".strip()
     lines = [f"• {a.summary} — {t('alerts.since', locale, time=clock_time(a.since, zone))}" for a in notice.alerts]
     if notice.acked_by:
-        lines.append(t("alerts.acked", locale, user=notice.acked_by, time=clock_time(notice.acked_at, zone)))
+        lines.append(t("alerts.acked", locale, user=platform_user(notice.acked_by), time=clock_time(notice.acked_at, zone)))
     buttons = []
     if not notice.acked_by:
         buttons = [
@@ -83,7 +84,7 @@ async def alerts_command(ctx: Context, args: Args) -> Reply:
     if action == "ack":
         if await svc.alerts.store.ack(rule_name, ctx.requester, now) is None:
             raise UserError(t("alerts.not_firing", locale, rule=rule_name))
-        return Reply.text(t("alerts.acked_ok", locale, rule=rule_name, user=ctx.requester))
+        return Reply.text(t("alerts.acked_ok", locale, rule=rule_name, user=platform_user(ctx.requester)))
     try:
         minutes = int(args.get("minutes", "60"))
     except ValueError:
@@ -105,7 +106,7 @@ async def _list(svc: ReportsService, zone: ZoneInfo, locale: str) -> Reply:
         lines = []
         for a in active:
             mark = SEVERITY_MARK.get(a.rule.severity, "")
-            extra = f" · {t('alerts.acked', locale, user=a.acked_by, time='')}".rstrip() if a.acked_by else ""
+            extra = f" · {t('alerts.acked', locale, user=platform_user(a.acked_by), time='')}".rstrip() if a.acked_by else ""
             lines.append(
                 f"{mark} `{a.rule.name}` {a.state} — {a.rule.describe(a.value or 0.0, a.target)} "
                 f"({t('alerts.since', locale, time=clock_time(a.since, zone))}){extra}"

@@ -1,7 +1,8 @@
 """A fake GitHub REST API on 127.0.0.1 (aiohttp.web), driven by the real githubkit client.
 
 Holds repositories with labels, issues, pull requests (JSON and `application/vnd.github.diff`),
-comments, commits and compares; authenticates tokens and GitHub App JWTs (verified with the App's public
+comments, commits and compares; organization teams (`teams["org/slug"] = {login: "active"|"pending"}`,
+answered per member like GitHub: 404 for anybody else); authenticates tokens and GitHub App JWTs (verified with the App's public
 key) and issues installation tokens that really expire; scripts secondary (403 + Retry-After) and
 primary (X-RateLimit-Remaining: 0) rate limits. Every request is logged in `requests`.
 """
@@ -74,6 +75,8 @@ class FakeGitHub:
     retry_after: int = 1
     primary_reset_in: float | None = None  # next response says the primary budget is spent until now+N
     installation_tokens: dict[str, float] = field(default_factory=dict)
+    teams: dict[str, dict[str, str]] = field(default_factory=dict)  # "org/slug" → login → membership state
+    org_installations: dict[str, int] = field(default_factory=dict)  # org → the App's installation id there
     token_exchanges: int = 0
     url: str = ""
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
@@ -157,6 +160,8 @@ class FakeGitHub:
             ("GET", r"/user/repos", self._user_repos),
             ("GET", r"/users/([^/]+)/repos", self._owner_repos),
             ("GET", repo + r"/installation", self._repo_installation),
+            ("GET", r"/orgs/([^/]+)/installation", self._org_installation),
+            ("GET", r"/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)", self._team_membership),
             ("GET", repo, self._repo),
             ("GET", repo + r"/labels", self._labels),
             ("GET", repo + r"/issues", self._issues),
@@ -219,6 +224,23 @@ class FakeGitHub:
         if r is None or auth != "jwt":
             return self._json({"message": "Not Found"}, 404)
         return self._json({"id": r.installation_id, "app_id": self.app_id})
+
+    async def _org_installation(self, request: web.Request, auth: str, body: Any, org: str) -> web.Response:
+        inst = next((i for o, i in self.org_installations.items() if o.lower() == org.lower()), None)
+        if inst is None or auth != "jwt":
+            return self._json({"message": "Not Found"}, 404)
+        return self._json({"id": inst, "app_id": self.app_id, "account": {"login": org, "type": "Organization"}})
+
+    async def _team_membership(self, request: web.Request, auth: str, body: Any, org: str, slug: str, login: str) -> web.Response:
+        """GET /orgs/{org}/teams/{slug}/memberships/{username}: 200 with role and state, 404 otherwise
+        (GitHub does not say whether the team exists); an App JWT is not an installation: 401 as GitHub."""
+        if auth == "jwt":
+            return self._json({"message": "A JSON web token could not be decoded"}, 401)
+        team = next((t for k, t in self.teams.items() if k.lower() == f"{org}/{slug}".lower()), {})
+        state = next((s for u, s in team.items() if u.lower() == login.lower()), None)
+        if state is None:
+            return self._json({"message": "Not Found"}, 404)
+        return self._json({"url": f"{self.url}orgs/{org}/teams/{slug}/memberships/{login}", "role": "member", "state": state})
 
     async def _repo(self, request: web.Request, auth: str, body: Any, name: str) -> web.Response:
         r = self._find(name)

@@ -3,7 +3,9 @@
 `POST /api/{method}` records every call (JSON or form bodies, as slack_sdk sends them) and answers
 like Slack for the methods the bot uses: auth.test, chat.postMessage/update/postEphemeral/delete, the
 three steps of files_upload_v2 (getUploadURLExternal → raw upload to the returned URL →
-completeUploadExternal), apps.connections.open (Socket Mode), and `response_url` posts.
+completeUploadExternal), apps.connections.open (Socket Mode), `response_url` posts, and the member
+lookups: usergroups.users.list (`usergroups[id] = [user ids]`) and users.info (`users[id] = {...}`,
+`is_restricted` / `is_ultra_restricted` for guests), `{"ok": false, "error": …}` for unknown ids as Slack.
 `fail_next[method] = (status, retry_after)` scripts one failure, e.g. a 429 with Retry-After.
 """
 from __future__ import annotations
@@ -45,6 +47,8 @@ class FakeSlack:
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     not_member: set[str] = field(default_factory=set)  # channels the bot was not invited to
+    usergroups: dict[str, list[str]] = field(default_factory=dict)  # usergroup id (S…) → member user ids
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → users.info `user` fields
     _socket: web.WebSocketResponse | None = None
     _socket_open: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -61,6 +65,7 @@ class FakeSlack:
     async def __aenter__(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk sends users.info and the like as GET
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response_url/{name}", self._response_url)
         app.router.add_get("/link", self._socket_mode)
@@ -114,6 +119,18 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = json.loads(body.get("files", "[]"))
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        if method == "usergroups.users.list":
+            group = str(body.get("usergroup", ""))
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.usergroups[group])}
+        if method == "users.info":
+            user = str(body.get("user", ""))
+            if user not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            info = {"id": user, "team_id": TEAM, "name": user.lower(), "deleted": False, "is_bot": False,
+                    "is_restricted": False, "is_ultra_restricted": False, **self.users[user]}
+            return {"ok": True, "user": info}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"{self.url.replace('http', 'ws')}/link"}
         return {"ok": False, "error": "unknown_method"}

@@ -117,12 +117,12 @@ async def test_a_review_on_a_repository_without_budget_is_refused_naming_the_bud
 async def test_a_review_is_charged_to_the_github_login_that_triggered_it(
     github_bot, fake_llm: FakeLLM, fake_github: FakeGitHub  # type: ignore[no-untyped-def]
 ) -> None:
-    async with github_bot(REVIEW_ALIAS + '\n[budgets]\nuser = { "Codertocat" = 0.0 }\n') as bot:  # the fixture's sender
+    async with github_bot(REVIEW_ALIAS + '\n[budgets]\nuser = { "github:Codertocat" = 0.0 }\n') as bot:  # the fixture's sender
         async with client_for(bot) as client, running_worker(bot):
             await deliver(client, "pull_request", fixture("pull_request.opened.json"))
             await settle(bot)
         [row] = await executions(bot)
-    assert row["status"] == Status.FAILED and "`user:Codertocat`" in row["error"] and fake_llm.requests == []
+    assert row["status"] == Status.FAILED and "`user:github:Codertocat`" in row["error"] and fake_llm.requests == []
 
 
 async def test_a_review_waits_behind_interactive_ask_work_in_a_full_pool(

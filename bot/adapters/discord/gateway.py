@@ -19,6 +19,7 @@ from bot.adapters.discord.target import PLATFORM, DiscordTarget
 from bot.adapters.lines import mention_line, options_line
 from bot.adapters.messages import t
 from bot.intake import Accepted, Intake, Rejected
+from commands.access import identity
 from commands.errors import UnknownCommand
 from commands.model import Event
 from commands.registry import Registry
@@ -35,6 +36,20 @@ def _locale(interaction: discord.Interaction) -> str | None:
 def _data(interaction: discord.Interaction) -> Mapping[str, Any]:
     """The interaction's payload, read by key (discord.py types it as a union of TypedDicts)."""
     return interaction.data or {}
+
+
+def who(user: discord.abc.User, guild_id: int | None) -> tuple[str, tuple[str, ...]]:
+    """The identity (`discord:<guild>/<user>`, `discord:dm/<user>`) and, when the payload carries a
+    Member, its roles as `discord-role:<guild>/<role>` selectors: read from the payload, no API call."""
+    ident = identity.discord(str(guild_id) if guild_id else None, str(user.id))
+    if guild_id is None or not isinstance(user, discord.Member):
+        return ident, ()
+    # Member.roles lists only the roles in the guild cache (and needs the guild); the payload's raw id
+    # list (`_roles`) is complete and costs nothing
+    ids = set(getattr(user, "_roles", ()))
+    if isinstance(user.guild, discord.Guild):
+        ids |= {r.id for r in user.roles if not r.is_default()}
+    return ident, tuple(f"discord-role:{guild_id}/{rid}" for rid in sorted(ids) if rid != guild_id)
 
 
 def command_line(registry: Registry, data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -56,9 +71,11 @@ def command_event(registry: Registry, interaction: discord.Interaction) -> Event
     target = DiscordTarget(
         str(interaction.channel_id), "i", str(interaction.application_id), str(interaction.id), interaction.token
     )
+    user, groups = who(interaction.user, interaction.guild_id)
     return Event(
         source=SOURCE,
-        user=str(interaction.user.id),
+        user=user,
+        groups=groups,
         user_name=interaction.user.name,
         conversation=target.conversation(),
         text=line,
@@ -77,9 +94,11 @@ def button_event(interaction: discord.Interaction, line: str | None = None) -> E
     target = DiscordTarget(
         str(interaction.channel_id), "c", str(interaction.application_id), str(interaction.id), interaction.token
     )
+    user, groups = who(interaction.user, interaction.guild_id)
     return Event(
         source=SOURCE,
-        user=str(interaction.user.id),
+        user=user,
+        groups=groups,
         user_name=interaction.user.name,
         conversation=target.conversation(),
         text=line if line is not None else render.parse_custom_id(cid),
@@ -91,9 +110,13 @@ def button_event(interaction: discord.Interaction, line: str | None = None) -> E
 
 def mention_event(registry: Registry, message: discord.Message) -> Event:
     target = DiscordTarget(str(message.channel.id), "m", message_id=str(message.id))
+    # a guild not in the cache (no GUILD_CREATE yet) still names itself in the message's channel
+    guild_id = message.guild.id if message.guild is not None else getattr(message.channel, "guild_id", None)
+    user, groups = who(message.author, guild_id)
     return Event(
         source=SOURCE,
-        user=str(message.author.id),
+        user=user,
+        groups=groups,
         user_name=message.author.name,
         conversation=target.conversation(),
         text=mention_line(registry, message.content),

@@ -33,6 +33,10 @@ class DiscordSettings(BaseSettings):
     def guild_ids(self) -> list[int]:
         return [int(g) for g in (self.discord_guild_ids or "").split(",") if g.strip()]
 
+    def allowed_spaces(self) -> frozenset[str] | None:
+        """The guilds DISCORD_GUILD_IDS names, as identity spaces; None when it is not set (any guild)."""
+        return frozenset(str(g) for g in self.guild_ids()) or None
+
     @property
     def enabled(self) -> bool:
         return self.discord_token is not None

@@ -58,6 +58,9 @@ class GitHubPlatform:
 
             # the same find-then-create in another worker process waits on a PostgreSQL advisory lock
             outbound = GitHubOutbound(spine.github, shared_lock=functools.partial(database_lock, spine.store.engine))
+            from bot.adapters.github.members import GitHubMembers
+
+            spine.members["github"] = GitHubMembers(spine.github, gs.github_members_ttl)
         routes = []
         # with GitHub configured but no secret the endpoint still answers: 503 naming the missing setting
         if receive and (gs.github_webhook_secret is not None or gs.enabled):
@@ -70,7 +73,10 @@ class GitHubPlatform:
                 allowed_repos=gs.github_allowed_repos, max_bytes=gb.github_max_body_bytes, keep_bodies=gb.github_keep_bodies,
             )
             routes.append(Route("/github/webhook", receiver, methods=["POST"]))  # an ASGI app, not a Starlette endpoint
-        yield Opened(outbound, routes)
+        try:
+            yield Opened(outbound, routes)
+        finally:
+            spine.members.pop("github", None)
 
 
 def _inbound_config(settings: Settings, outbound: GitHubOutbound | None) -> Callable[[str], Awaitable[InboundConfig]]:

@@ -39,6 +39,9 @@ class GitHubSettings(BaseSettings):
     )
     github_allowed_repos: str | None = Field(None, description="Comma-separated owner/repo list; empty allows all")
     github_api_url: AnyHttpUrl = Field(AnyHttpUrl("https://api.github.com/"), description="GitHub REST base URL")
+    github_members_ttl: float = Field(
+        300.0, ge=0, description="Seconds a person's membership of an organization team is cached"
+    )
 
     @field_validator("github_app_id", "github_allowed_repos", mode="before")
     @classmethod

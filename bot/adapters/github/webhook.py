@@ -21,6 +21,7 @@ from bot.adapters.github.envelope import DecodeError, decode
 from bot.adapters.github.inbound import Ignored, InboundConfig, translate
 from bot.intake import Intake, Request
 from bot.storage.github import DUPLICATE, IncomingDelivery
+from commands.access import identity
 from commands.model import Event
 
 log = logging.getLogger("chatops.github.webhook")
@@ -106,7 +107,8 @@ class WebhookReceiver:
         result = translate(event, payload, await self._config(event))
         if isinstance(result, Ignored):
             return _answer(label, "ignored", 202, ignored=result.reason)
-        sender = str((payload.get("sender") or {}).get("login") or "")
+        # GitHub shows a deleted account as "ghost"; a payload without a sender gets the same identity
+        sender = identity.github(str((payload.get("sender") or {}).get("login") or "ghost"))
         action = payload.get("action") if isinstance(payload.get("action"), str) else None
         raw = {"github_delivery": delivery, "event": event, "action": action}
         requests = [

@@ -48,11 +48,14 @@ class SlackPlatform:
                 log.warning("slack: SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN: /slack/events is not served")
             yield Opened()
             return
+        from bot.adapters.slack.members import SlackMembers
         from bot.adapters.slack.outbound import SlackOutbound, web_client
 
         client = web_client(s.slack_bot_token.get_secret_value(), str(s.slack_api_url))
         outbound = SlackOutbound(client)
+        spine.members["slack"] = SlackMembers(client, s.slack_members_ttl)
         async with contextlib.AsyncExitStack() as stack:
+            stack.callback(spine.members.pop, "slack", None)
             stack.push_async_callback(outbound.aclose)
             await outbound.start()
             routes = await _receive(spine, s, client, stack) if receive else []

@@ -27,6 +27,7 @@ from bot.adapters.messages import t
 from bot.adapters.slack import render
 from bot.adapters.slack.target import SlackTarget
 from bot.intake import Intake, Rejected
+from commands.access import identity
 from commands.model import Event
 from commands.registry import Registry
 
@@ -42,7 +43,7 @@ def command_event(command: dict[str, Any]) -> Event:
     target = SlackTarget(command["channel_id"], None, command["user_id"])
     return Event(
         source=SOURCE,
-        user=command["user_id"],
+        user=identity.slack(str(command.get("team_id") or ""), command["user_id"]),
         user_name=command.get("user_name"),
         conversation=target.conversation(),
         text=command.get("text", ""),
@@ -51,16 +52,19 @@ def command_event(command: dict[str, Any]) -> Event:
     )
 
 
-def message_event(registry: Registry, event: dict[str, Any], *, threaded: bool) -> Event:
+def message_event(registry: Registry, event: dict[str, Any], *, threaded: bool, team: str | None = None) -> Event:
     """A mention or DM: the text after the mention is a command line or a question for /ask.
 
     A mention is answered in its thread (a new thread under it when it was not in one); a DM inline.
+    `team` is the envelope's `team_id`, used when the event itself names no team.
     """
+    # in a shared (Slack Connect) channel `user_team` is the asker's own workspace, `team` the channel's
+    home = event.get("user_team") or event.get("team") or team or ""
     thread = event.get("thread_ts") or (event.get("ts") if threaded else None)
     target = SlackTarget(event["channel"], thread, event.get("user"))
     return Event(
         source=SOURCE,
-        user=event.get("user", ""),
+        user=identity.slack(str(home), event.get("user", "")),
         conversation=target.conversation(),
         text=mention_line(registry, event.get("text", "")),
         raw={k: event.get(k) for k in ("type", "channel", "user", "ts", "thread_ts", "text")},
@@ -77,10 +81,11 @@ def action_event(body: dict[str, Any], action: dict[str, Any]) -> Event:
     if container.get("is_ephemeral"):
         thread = None  # an ephemeral message cannot carry a thread
     user = (body.get("user") or {}).get("id", "")
+    team = (body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id") or ""
     value = action.get("value") or ""
     return Event(
         source=SOURCE,
-        user=user,
+        user=identity.slack(str(team), user),
         user_name=(body.get("user") or {}).get("username"),
         conversation=SlackTarget(channel, thread, user).conversation(),
         text=f"/{name} {value}".strip(),
@@ -99,14 +104,14 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, intake: Intake, 
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
-        await _submit_message(intake, client, message_event(registry, event, threaded=True), body)
+        await _submit_message(intake, client, message_event(registry, event, threaded=True, team=body.get("team_id")), body)
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         # Only direct messages from people; channel messages arrive as app_mention, edits/bots are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        await _submit_message(intake, client, message_event(registry, event, threaded=False), body)
+        await _submit_message(intake, client, message_event(registry, event, threaded=False, team=body.get("team_id")), body)
 
     @app.event(re.compile(r".*"))
     async def ignore_other_events() -> None:

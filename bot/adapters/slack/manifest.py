@@ -18,6 +18,8 @@ BOT_SCOPES = [
     "commands",  # slash commands
     "files:write",  # charts through files_upload_v2
     "im:history",  # message.im events: direct messages to the bot
+    "usergroups:read",  # usergroups.users.list: who is in a user group the access policy names
+    "users:read",  # users.info: whether the asker is a guest (restricted account)
 ]
 BOT_EVENTS = ["app_mention", "message.im"]
 
