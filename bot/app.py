@@ -117,7 +117,7 @@ async def open_bot(
         registry = Registry(default_commands())
         intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts)
 
-        llm = await stack.enter_async_context(open_llm(settings.llm, store))
+        llm = await stack.enter_async_context(open_llm(settings.llm, store, settings.keys))
         github = open_client(settings)
         hub = await stack.enter_async_context(_open_hub(settings, github))
         reports = _reports(settings, engine)
