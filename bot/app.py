@@ -127,7 +127,7 @@ async def open_bot(
         access.gate = build_gate(settings, access, members, policy)
         intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts, middleware=[access.gate])
 
-        llm = await stack.enter_async_context(open_llm(settings.llm, store))
+        llm = await stack.enter_async_context(open_llm(settings.llm, store, settings.keys))
         github = open_client(settings)
         hub = await stack.enter_async_context(_open_hub(settings, github))
         reports = _reports(settings, engine)

@@ -4,11 +4,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from bot.adapters.platforms import PLATFORMS
 from bot.adapters.probe import TIMEOUT, http_probe
 from bot.app import StartupError, prepare_database
-from bot.settings import Settings, describe
+from bot.keys import PROVIDER_KEYS, SecretKeyError, with_stored_keys
+from bot.settings import Settings, describe, secret_file_settings
 from bot.storage.engine import create_engine
 from pool import Deployment, load_config, models_request
 
@@ -67,16 +69,64 @@ async def _mcp_probe(settings: Settings) -> str:
         raise RuntimeError(str(e)) from None
 
 
-async def run_check(settings: Settings) -> int:
+async def _stored_keys(settings: Settings) -> tuple[Settings, list[str], str | None]:
+    """The settings with the stored provider keys in place (what the bot would use), the stored names, and
+    why they could not be read (None when they could). No value is ever returned for printing."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.storage.secrets import SecretStore
+
+    engine = create_engine(settings.core.database_url)
+    try:
+        names = [s.name for s in await SecretStore(engine, None).list()]
+        if names:
+            llm = await with_stored_keys(settings.llm, engine, settings.keys)
+            settings = Settings({**settings.sections(), "llm": llm})
+        return settings, names, None
+    except SecretKeyError as e:
+        return settings, names, str(e)
+    except (SQLAlchemyError, OSError):
+        return settings, [], "the database did not answer (or is not migrated: `chatops db upgrade`)"
+    finally:
+        await engine.dispose()
+
+
+def key_sources(settings: Settings, stored: list[str], env_file: str | Path | None) -> list[tuple[str, str]]:
+    """(provider, where its key comes from): stored (encrypted), file, environment or not set; never a value."""
+    from_files = secret_file_settings(env_file)
+    rows = []
+    for name, field in PROVIDER_KEYS.items():
+        if name in stored:
+            source = "stored (encrypted)"
+        elif field.upper() in from_files:
+            source = f"file ({field.upper()}_FILE)"
+        elif getattr(settings.llm, field) is not None:
+            source = "environment"
+        else:
+            source = "not set"
+        rows.append((f"{name} ({field.upper()})", source))
+    return rows
+
+
+async def run_check(settings: Settings, env_file: str | Path | None = ".env") -> int:
+    settings, stored, key_problem = await _stored_keys(settings)
     rows = describe(settings)
     width = max(len(name) for name, _, _ in rows)
-    print("Configuration (environment and .env; secrets hidden):")
+    print("Configuration (environment, .env and stored keys; secrets hidden):")
     for name, value, _ in rows:
         print(f"  {name.ljust(width)}  {value}")
+    print("\nProvider keys:")
+    sources = key_sources(settings, stored, env_file)
+    key_width = max(len(name) for name, _ in sources)
+    for name, source in sources:
+        print(f"  {name.ljust(key_width)}  {source}")
     print("\nServices:")
     checks = probes(settings)
     results = await asyncio.gather(*(p() for p in checks.values()), return_exceptions=True)
     failed = 0
+    if key_problem is not None and stored:
+        failed += 1
+        print(f"  FAIL  stored keys: {key_problem}")
     for (name, _), result in zip(checks.items(), results, strict=True):  # gather: one result per probe
         if isinstance(result, BaseException):
             failed += 1

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or streamable HTTP")
     sp.add_argument("--host", default="127.0.0.1", help="HTTP listen address (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=8765, help="HTTP listen port (default 8765); the endpoint is /mcp")
+    from bot.cli_keys import add_parser as add_keys_parser
+
+    add_keys_parser(sub)
     return p
 
 
@@ -56,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(
-        level=settings.core.log_level if mode not in ("say", "bench", "mcp") else "WARNING",
+        level=settings.core.log_level if mode not in ("say", "bench", "mcp", "keys") else "WARNING",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -107,7 +110,11 @@ async def _dispatch(mode: str, args: argparse.Namespace, settings: object) -> in
     if mode == "check":
         from bot.check import run_check
 
-        return await run_check(settings)
+        return await run_check(settings, args.env_file)
+    if mode == "keys":
+        from bot.cli_keys import run_keys
+
+        return await run_keys(args, settings)
     if mode == "bench":
         from bench import run_bench
 

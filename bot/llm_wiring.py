@@ -1,11 +1,13 @@
-"""The LLM service as the bot runs it: built from the settings, its gauges at GET /metrics (a pool), and
-its daily budgets merged from the database (either path), closed with the bot."""
+"""The LLM service as the bot runs it: built from the settings (provider keys stored encrypted in the
+database replacing the environment's), its gauges at GET /metrics (a pool), and its daily budgets merged
+from the database (either path), closed with the bot."""
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 
+from bot.keys import KeySettings, SecretKeyError, with_stored_keys
 from bot.storage.store import Store
 from pool import LLMService, LLMSettings, build_llm
 
@@ -13,7 +15,14 @@ log = logging.getLogger("chatops")
 
 
 @contextlib.asynccontextmanager
-async def open_llm(settings: LLMSettings, store: Store) -> AsyncIterator[LLMService | None]:
+async def open_llm(settings: LLMSettings, store: Store, keys: KeySettings | None = None) -> AsyncIterator[LLMService | None]:
+    if keys is not None:
+        try:
+            settings = await with_stored_keys(settings, store.engine, keys)
+        except SecretKeyError as e:
+            from bot.app import StartupError  # the assembly's exception; importing it at the top would be a cycle
+
+            raise StartupError(str(e)) from None
     llm = build_llm(settings)
     if llm is None:
         yield None

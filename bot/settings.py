@@ -7,13 +7,15 @@ that names the setting (`ConfigError`).
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.keys import KeySettings
 from pool import LLMSettings
 from providers import MCPSettings
 from reports import ReportsSettings
@@ -141,18 +143,63 @@ def _sections() -> dict[str, type[BaseSettings]]:
     return {**found, "mcp": MCPSettings, "reports": ReportsSettings}
 
 
-_SECTIONS: dict[str, type[BaseSettings]] = _sections()
+_SECTIONS: dict[str, type[BaseSettings]] = {**_sections(), "keys": KeySettings}
 
 
 def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-    """Build every section; `overrides` maps a section name to a dict of field values (tests use it)."""
+    """Build every section; `overrides` maps a section name to a dict of field values (tests use it).
+    Every secret may instead come from a file named by `<SETTING>_FILE` (Docker and Kubernetes secrets)."""
+    env = _environment(env_file)
     built: dict[str, BaseSettings] = {}
     for name, cls in _SECTIONS.items():
         try:
-            built[name] = cls(_env_file=env_file, **overrides.get(name, {}))
+            built[name] = cls(_env_file=env_file, **{**_secret_files(cls, env), **overrides.get(name, {})})
         except ValidationError as e:
             raise ConfigError(_one_line(e)) from None
     return Settings(built)
+
+
+def _environment(env_file: str | Path | None) -> dict[str, str]:
+    """The process environment over the `.env` file, names upper-cased (settings ignore case), empty = unset."""
+    from dotenv import dotenv_values
+
+    merged: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        merged.update(dotenv_values(env_file))
+    merged.update(os.environ)
+    return {k.upper(): v for k, v in merged.items() if v}
+
+
+def _is_secret(annotation: object) -> bool:
+    return annotation is SecretStr or SecretStr in get_args(annotation)
+
+
+def secret_file_settings(env_file: str | Path | None) -> set[str]:
+    """The secret settings (upper-case names) whose value comes from a `<SETTING>_FILE`."""
+    env = _environment(env_file)
+    return {
+        name.upper() for cls in _SECTIONS.values() for name, info in cls.model_fields.items()
+        if _is_secret(info.annotation) and f"{name.upper()}_FILE" in env
+    }
+
+
+def _secret_files(cls: type[BaseSettings], env: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, info in cls.model_fields.items():
+        var = f"{name.upper()}_FILE"
+        if not _is_secret(info.annotation) or var not in env:
+            continue
+        if name.upper() in env:
+            raise ConfigError(f"configuration error: {name.upper()} and {var} are both set; set one of them")
+        try:
+            text = Path(env[var]).expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            reason = getattr(e, "strerror", None) or "not UTF-8 text"
+            raise ConfigError(f"configuration error: {var}: cannot read {env[var]}: {reason}") from None
+        # one trailing newline is the editor's or `echo`'s, not the secret's; an empty file is no value
+        if value := text.removesuffix("\n").removesuffix("\r"):
+            out[name] = value
+    return out
 
 
 def _one_line(e: ValidationError) -> str:
