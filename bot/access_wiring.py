@@ -47,7 +47,7 @@ def allowed_spaces(settings: Settings) -> dict[str, frozenset[str] | None]:
     spaces: dict[str, frozenset[str] | None] = {}
     for name in ("slack", "discord"):
         section = getattr(settings, name)
-        spaces[name] = section.allowed_spaces() if hasattr(section, "allowed_spaces") else None  # TODO(merge)
+        spaces[name] = section.allowed_spaces()
     return spaces
 
 

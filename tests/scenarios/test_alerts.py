@@ -75,12 +75,12 @@ class Harness:
         out, self.mark = text[self.mark:], len(text)
         return out
 
-    async def command(self, line: str, user: str = "alice") -> str:
+    async def command(self, line: str, user: str = "console:alice") -> str:
         stop = asyncio.Event()
         worker = self.bot.worker()
         task = asyncio.create_task(worker.run(stop))
         try:
-            event = Event(source="console", user=user, conversation=Conversation("console", "ops"), text=line)
+            event = Event(source="console", user=user if ":" in user else f"console:{user}", conversation=Conversation("console", "ops"), text=line)
             result = await self.bot.intake.submit(event)
             assert isinstance(result, Accepted), result
             await self.bot.store.wait_finished(result.execution_id, timeout=10)
@@ -146,7 +146,7 @@ async def test_ack_from_chat_updates_the_message_and_stops_reminders_until_resol
     # a click on the message's Ack button comes back as the Event text `/{action} {value}`
     reply = render_notice(result.notices[0], h.bot.settings.reports.zone)
     ack = next(b for b in reply.buttons if b.label == "Ack")
-    out = await h.command(f"/{ack.action} {ack.value}", user="bob")
+    out = await h.command(f"/{ack.action} {ack.value}", user="console:bob")
     assert "Acknowledged `cpu_high` (bob)" in out
     out = await h.tick(35)
     assert "FIRING [critical] · cpu_high" in out and "acknowledged by bob" in out

@@ -37,7 +37,7 @@ default = ["fake"]
 smart = ["fake-claude", "fake"]
 
 [budgets]
-user = {{ mallory = 0.0, carol = 5.0 }}
+user = {{ "console:mallory" = 0.0, "console:carol" = 5.0 }}
 """
 
 
@@ -70,13 +70,13 @@ async def pool_bot(make_settings, db_url: str, terminal: Recording, fake_llm: Fa
         yield b
 
 
-async def run(bot: Bot, *texts: str, user: str = "alice", locale: str | None = None) -> list[dict]:
+async def run(bot: Bot, *texts: str, user: str = "console:alice", locale: str | None = None) -> list[dict]:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
         ids = []
         for text in texts:
-            event = Event(source="console", user=user, conversation=Conversation("console", "t"), text=text, locale=locale)
+            event = Event(source="console", user=user if ":" in user else f"console:{user}", conversation=Conversation("console", "t"), text=text, locale=locale)
             result = await bot.intake.submit(event)
             assert isinstance(result, Accepted), result
             ids.append(result.execution_id)
@@ -123,9 +123,9 @@ async def test_a_full_pool_answers_busy_at_once(pool_bot: Bot, fake_llm: FakeLLM
 
 
 async def test_a_user_over_budget_is_refused_naming_the_budget(pool_bot: Bot, fake_llm: FakeLLM, terminal: Recording) -> None:
-    [row] = await run(pool_bot, "/ask hello", user="mallory")
+    [row] = await run(pool_bot, "/ask hello", user="console:mallory")
     assert row["status"] == Status.FAILED and not fake_llm.requests
-    assert "The LLM budget `user:mallory` is used up for today" in terminal.getvalue()
+    assert "The LLM budget `user:console:mallory` is used up for today" in terminal.getvalue()
 
 
 async def test_status_pool_shows_each_deployment(pool_bot: Bot, fake_llm: FakeLLM, terminal: Recording) -> None:
@@ -200,12 +200,12 @@ async def test_the_days_spending_survives_a_restart_and_is_shared_by_worker_proc
     )
     out = Recording()
     async with open_bot(settings, outbounds=[ConsoleOutbound(tmp_path / "data", out=out)]) as first:
-        await _spent_earlier_today(first, "carol", 4.0)
+        await _spent_earlier_today(first, "console:carol", 4.0)
     async with open_bot(settings, outbounds=[ConsoleOutbound(tmp_path / "data", out=out)]) as bot:  # restarted
         assert bot.services.llm.budgets.spent[("user", "carol")] == pytest.approx(4.0)
-        await _spent_earlier_today(bot, "carol", 1.0)  # another worker process spent the rest
+        await _spent_earlier_today(bot, "console:carol", 1.0)  # another worker process spent the rest
         await sync_once(bot.services.llm, bot.store)
         assert bot.services.llm.budgets.spent[("user", "carol")] == pytest.approx(5.0)
         [refused, answered] = [*(await run(bot, "/ask one more?", user="carol")), *(await run(bot, "/ask hi", user="dave"))]
-    assert refused["status"] == Status.FAILED and "user:carol" in out.getvalue()
+    assert refused["status"] == Status.FAILED and "user:console:carol" in out.getvalue()
     assert answered["status"] == Status.COMPLETED

@@ -57,11 +57,11 @@ def tools_bot(make_settings, db_url: str, console: ConsoleOutbound, fake_llm: Fa
     return make
 
 
-async def run(bot: Bot, text: str, *, user: str = "alice", trigger: str = "console") -> dict:
+async def run(bot: Bot, text: str, *, user: str = "console:alice", trigger: str = "console") -> dict:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
-        event = Event(source="console", user=user, conversation=Conversation("console", "t"), text=text, trigger=trigger)
+        event = Event(source="console", user=user if ":" in user else f"console:{user}", conversation=Conversation("console", "t"), text=text, trigger=trigger)
         result = await bot.intake.submit(event)
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=20)
@@ -146,9 +146,9 @@ def clock_config(tmp_path: Path) -> Path:
 
 async def test_github_triggers_and_non_operators_get_read_only_tools(tools_bot, fake_llm: FakeLLM, clock_config: Path) -> None:
     async with tools_bot(servers=clock_config, mcp_operators="root") as bot:
-        await run(bot, "/ask hi", user="root", trigger="github")  # an operator, but from untrusted content
-        await run(bot, "/ask hi", user="alice")  # trusted, not an operator
-        await run(bot, "/ask hi", user="root")  # trusted operator
+        await run(bot, "/ask hi", user="console:root", trigger="github")  # an operator, but from untrusted content
+        await run(bot, "/ask hi", user="console:alice")  # trusted, not an operator
+        await run(bot, "/ask hi", user="console:root")  # trusted operator
     from_github, from_alice, from_root = (offered(r) for r in fake_llm.requests)
     assert "db__query" in from_github and not any(n.startswith("clock__") for n in from_github)
     assert from_alice == from_github
@@ -161,7 +161,7 @@ async def test_a_writing_tool_is_not_run_but_offered_as_a_confirmation_button(
     call = {"name": "clock__get_current_time", "arguments": {"timezone": "UTC"}}
     fake_llm.behavior = Behavior(tool_calls=(call,))
     async with tools_bot(servers=clock_config, mcp_operators="root") as bot:
-        row = await run(bot, "/ask what time is it?", user="root")
+        row = await run(bot, "/ask what time is it?", user="console:root")
     assert row["status"] == Status.COMPLETED, row
     [step] = row["tool_transcript"]
     assert step["tool"] == "clock.get_current_time" and step["error"] == "needs_confirmation"

@@ -214,7 +214,7 @@ async def test_review_from_chat_shows_the_review_and_post_upserts_one_comment(
     async with running_worker(gh_bot):
         for line in ("/review https://github.com/Codertocat/Hello-World/pull/2",
                      "/review Codertocat/Hello-World#2 --post", "/review Codertocat/Hello-World#2 --post"):
-            accepted = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), line))
+            accepted = await gh_bot.intake.submit(Event("console", "console:alice", Conversation("console", "t"), line))
             assert isinstance(accepted, Accepted)
             row = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
             assert row["status"] == "COMPLETED", row["error"]
@@ -222,7 +222,7 @@ async def test_review_from_chat_shows_the_review_and_post_upserts_one_comment(
     assert out.count("Adds a welcome line to the README.") == 3 and "<!-- chatops" not in out
     assert "Posted on the pull request" in out
     assert len(fake_github.bot_comments(HELLO, 2)) == 1
-    bad = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), "/review"))
+    bad = await gh_bot.intake.submit(Event("console", "console:alice", Conversation("console", "t"), "/review"))
     assert not isinstance(bad, Accepted)
 
 
@@ -231,7 +231,7 @@ async def test_a_github_failure_is_recorded_not_posted_and_explained_in_chat(gh_
     async with client_for(gh_bot) as client, running_worker(gh_bot):
         await deliver(client, "pull_request", fixture("pull_request.opened.json"))
         await settle(gh_bot)
-        accepted = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
+        accepted = await gh_bot.intake.submit(Event("console", "console:alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
         row = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
     rows = await executions(gh_bot)
     assert rows[0]["status"] == "FAILED" and "not found" in rows[0]["error"]
@@ -257,7 +257,7 @@ async def test_a_github_outage_fails_after_the_last_attempt_and_a_chat_review_at
     async with client_for(gh_bot) as client, running_worker(gh_bot):
         await deliver(client, "pull_request", fixture("pull_request.opened.json"))
         await settle(gh_bot)
-        accepted = await gh_bot.intake.submit(Event("console", "alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
+        accepted = await gh_bot.intake.submit(Event("console", "console:alice", Conversation("console", "t"), "/review Codertocat/Hello-World#2"))
         assert isinstance(accepted, Accepted)
         chat = await gh_bot.store.wait_finished(accepted.execution_id, timeout=10)
     event = (await executions(gh_bot))[0]

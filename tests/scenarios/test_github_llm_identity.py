@@ -74,8 +74,8 @@ def github_bot(make_settings, db_url: str, console, fake_llm: FakeLLM, fake_gith
     return make
 
 
-async def chat(bot: Bot, text: str, user: str = "alice") -> int:
-    accepted = await bot.intake.submit(Event("console", user, Conversation("console", "t"), text))
+async def chat(bot: Bot, text: str, user: str = "console:alice") -> int:
+    accepted = await bot.intake.submit(Event("console", user if ":" in user else f"console:{user}", Conversation("console", "t"), text))
     assert isinstance(accepted, Accepted), accepted
     return accepted.execution_id
 

@@ -47,7 +47,7 @@ default = ["flaky"]
 smart = ["steady"]
 
 [budgets]
-user = {{ mallory = 0.000001 }}
+user = {{ "console:mallory" = 0.000001 }}
 """
 
 
@@ -81,12 +81,12 @@ async def wired(  # type: ignore[no-untyped-def]
         yield b
 
 
-async def run(bot: Bot, *texts: str, user: str = "alice", locale: str | None = None) -> None:
+async def run(bot: Bot, *texts: str, user: str = "console:alice", locale: str | None = None) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
         for text in texts:  # one after the other: each failure counts against the breaker in order
-            event = Event(source="console", user=user, conversation=Conversation("console", "t"), text=text, locale=locale)
+            event = Event(source="console", user=user if ":" in user else f"console:{user}", conversation=Conversation("console", "t"), text=text, locale=locale)
             result = await bot.intake.submit(event)
             assert isinstance(result, Accepted), result
             await bot.store.wait_finished(result.execution_id, timeout=10)
@@ -178,14 +178,14 @@ async def test_ticks_probe_a_cooled_down_circuit_and_the_alert_resolves_without_
 async def test_an_ask_over_budget_reaches_the_alerts(wired: Bot, fake_llm: FakeLLM, transcript) -> None:  # type: ignore[no-untyped-def]
     svc = wired.services.reports
     assert svc is not None
-    await run(wired, "/ask spend it all", user="mallory")
-    assert "The LLM budget `user:mallory` is used up for today" in transcript.getvalue()
+    await run(wired, "/ask spend it all", user="console:mallory")
+    assert "The LLM budget `user:console:mallory` is used up for today" in transcript.getvalue()
     assert fake_llm.requests == []  # refused before any provider was called
     before = len(transcript.getvalue())
     result = await monitor(wired, svc).tick()
-    assert result.sample.values["pool.budget_exceeded.user:mallory"] == 1.0
+    assert result.sample.values["pool.budget_exceeded.user:console:mallory"] == 1.0
     out = transcript.getvalue()[before:]
-    assert "FIRING [warning] · budget_exceeded" in out and "LLM budget exceeded today: user:mallory" in out
+    assert "FIRING [warning] · budget_exceeded" in out and "LLM budget exceeded today: user:console:mallory" in out
     await run(wired, "/ask fine")  # another user's budget is untouched: no second budget alert
     assert "echo: fine" in transcript.getvalue()
     before = len(transcript.getvalue())

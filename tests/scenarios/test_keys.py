@@ -164,7 +164,7 @@ async def test_the_bot_sends_the_stored_key_not_the_environments(
         stop = asyncio.Event()
         task = asyncio.create_task(bot.worker().run(stop))
         try:
-            event = Event(source="console", user="alice", conversation=Conversation("console", "t"), text="/ask hi")
+            event = Event(source="console", user="console:alice", conversation=Conversation("console", "t"), text="/ask hi")
             accepted = await bot.intake.submit(event)
             assert isinstance(accepted, Accepted)
             row = await bot.store.wait_finished(accepted.execution_id, timeout=10)

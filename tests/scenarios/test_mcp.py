@@ -20,8 +20,8 @@ from commands.model import Conversation, Event
 TIME_SERVER = shutil.which("mcp-server-time", path=str(Path(sys.executable).parent))
 
 
-def event(text: str, user: str = "alice", trigger: str = "console") -> Event:
-    return Event(source="console", user=user, conversation=Conversation("console", "test"), text=text, trigger=trigger)
+def event(text: str, user: str = "console:alice", trigger: str = "console") -> Event:
+    return Event(source="console", user=user if ":" in user else f"console:{user}", conversation=Conversation("console", "test"), text=text, trigger=trigger)
 
 
 async def run(bot: Bot, text: str, **kw: str) -> dict:
@@ -107,12 +107,12 @@ async def test_list_and_status_show_the_servers(mcp_bot: Bot, transcript) -> Non
 async def test_writing_tools_need_an_operator_a_confirmation_and_a_trusted_trigger(mcp_bot: Bot, transcript) -> None:
     row = await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC")
     assert row["status"] == Status.FAILED and "needs an operator" in transcript.getvalue()
-    await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC", user="root")
+    await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC", user="console:root")
     assert "[Run clock.get_current_time]" in transcript.getvalue() and '"timezone": "UTC"' in transcript.getvalue()
     # the button's click comes back as this command line
-    row = await run(mcp_bot, '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}', user="root")
+    row = await run(mcp_bot, '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}', user="console:root")
     assert row["status"] == Status.COMPLETED and "+00:00" in transcript.getvalue()
-    row = await run(mcp_bot, '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}', user="root", trigger="github")
+    row = await run(mcp_bot, '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}', user="console:root", trigger="github")
     assert row["status"] == Status.FAILED and "read-only tools only" in transcript.getvalue()
     row = await run(mcp_bot, "/mcp call time.get_current_time timezone=UTC", trigger="github")
     assert row["status"] == Status.COMPLETED  # read-only tools are fine for untrusted triggers

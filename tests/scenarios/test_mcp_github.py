@@ -43,7 +43,7 @@ async def run(bot: Bot, text: str, trigger: str = "console") -> dict:
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
-        event = Event(source="console", user="alice", conversation=Conversation("console", "t"), text=text, trigger=trigger)
+        event = Event(source="console", user="console:alice", conversation=Conversation("console", "t"), text=text, trigger=trigger)
         result = await bot.intake.submit(event)
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=20)

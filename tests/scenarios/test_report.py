@@ -20,7 +20,7 @@ async def run_line(bot: Bot, line: str, timeout: float = 30, locale: str | None 
     stop = asyncio.Event()
     task = asyncio.create_task(bot.worker().run(stop))
     try:
-        event = Event(source="console", user="alice", conversation=Conversation("console", "t"), text=line, locale=locale)
+        event = Event(source="console", user="console:alice", conversation=Conversation("console", "t"), text=line, locale=locale)
         result = await bot.intake.submit(event)
         assert isinstance(result, Accepted), result
         return await bot.store.wait_finished(result.execution_id, timeout=timeout)
@@ -75,7 +75,7 @@ async def test_report_in_japanese_with_data(bot: Bot, transcript) -> None:
 async def test_report_rejects_an_unknown_window_with_usage(bot: Bot) -> None:
     from bot.intake import Rejected
 
-    result = await bot.intake.submit(Event(source="console", user="a", conversation=Conversation("console", "t"), text="/report 2w"))
+    result = await bot.intake.submit(Event(source="console", user="console:a", conversation=Conversation("console", "t"), text="/report 2w"))
     assert isinstance(result, Rejected)
     assert "1h|24h|7d" in result.reply.plain_text()
 

@@ -11,7 +11,7 @@ from pool.fake import Behavior, FakeLLM
 
 
 def console_event(text: str, channel: str = "test", locale: str | None = None) -> Event:
-    return Event(source="console", user="alice", conversation=Conversation("console", channel), text=text, locale=locale)
+    return Event(source="console", user="console:alice", conversation=Conversation("console", channel), text=text, locale=locale)
 
 
 async def run_one(bot: Bot, text: str, timeout: float = 10, locale: str | None = None) -> dict:

@@ -27,11 +27,11 @@ async def close(intake: Intake) -> None:
 
 
 def typed(text: str, **kw) -> Event:  # type: ignore[no-untyped-def]
-    return Event(source="console", user="alice", conversation=Conversation("console", "t"), text=text, **kw)
+    return Event(source="console", user="console:alice", conversation=Conversation("console", "t"), text=text, **kw)
 
 
 def github_job(**args) -> Request:  # type: ignore[no-untyped-def]
-    event = Event(source="github", user="octocat", conversation=Conversation("github", "o/r", "2"),
+    event = Event(source="github", user="console:octocat", conversation=Conversation("github", "o/r", "2"),
                   text="review o/r#2", command="github-review", trigger="github")
     return Request(event, idempotency_key="gh:d1:0", args=args)
 
@@ -73,7 +73,7 @@ async def test_middleware_runs_in_order_after_resolve_and_may_refuse(db_url: str
 
     intake = await open_intake(db_url, first, gate)
     assert isinstance(await intake.submit(typed("/status")), Accepted)
-    refused = await intake.submit(Event("console", "mallory", Conversation("console", "t"), "/status"))
+    refused = await intake.submit(Event("console", "console:mallory", Conversation("console", "t"), "/status"))
     assert isinstance(refused, Rejected) and refused.reply.plain_text() == "not for you"
     assert seen == ["first:status", "gate", "first:status", "gate"]
     assert (await intake.store.counts(0))[0] == 1 and intake.doorbell.rings == 1
