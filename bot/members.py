@@ -25,6 +25,9 @@ class Membership:
 
 
 NOBODY = Membership()
+# A failed lookup's deny-safe answer is kept this long: during a platform outage each person costs one
+# timed-out call per quarter minute, not one per command on the acknowledgement path.
+FAILED_TTL = 15.0
 
 
 class MemberLookup(Protocol):
@@ -48,11 +51,14 @@ class TTLCache(Generic[K, V]):
         if hit is not None and hit[0] > now:
             return hit[1]
         value = await load()
+        self.put(key, value, self.ttl)
+        return value
+
+    def put(self, key: K, value: V, ttl: float) -> None:
         if len(self._data) >= self.size:
             for old in list(self._data)[: max(1, self.size // 10)]:
                 del self._data[old]
-        self._data[key] = (now + self.ttl, value)
-        return value
+        self._data[key] = (self._clock() + ttl, value)
 
     def clear(self) -> None:
         self._data.clear()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from providers.database import build_database as build_database
     from providers.github.client import GitHubClient as GitHubClient
     from providers.github.errors import GitHubError as GitHubError
+    from providers.github.errors import NotFound as NotFound
     from providers.github.reader import GitHubReader as GitHubReader
     from providers.hub import Hub as Hub
     from providers.hub import UnknownTool as UnknownTool
@@ -31,7 +32,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "providers.config": ("ConfigFileError", "McpConfig", "ServerConfig"),
     "providers.database": ("build_database",),
     "providers.github.client": ("GitHubClient",),
-    "providers.github.errors": ("GitHubError",),
+    "providers.github.errors": ("GitHubError", "NotFound"),
     "providers.github.reader": ("GitHubReader",),
     "providers.hub": ("Hub", "UnknownTool"),
     "providers.serve": ("serve_provider",),
@@ -48,6 +49,7 @@ __all__ = [
     "GitHubReader",
     "Hub",
     "MCPSettings",
+    "NotFound",
     "McpConfig",
     "ServerConfig",
     "UnknownTool",

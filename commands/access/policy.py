@@ -131,6 +131,11 @@ class Policy:
             if matching:
                 best = max(_specificity(r.action) for r in matching)
                 matching = [r for r in matching if _specificity(r.action) == best]
+            parent, dot, _ = action.rpartition(".")
+            if dot and not action.startswith("tool:") and all(r.action == "*" for r in matching):
+                # a subcommand or flag no rule names (`/report 7d`, `/mcp call --confirm`) is its command's
+                # business; only unnamed commands fall to the catch-all
+                matching = list(self.rules_for(parent))
             cached = self._by_action[action] = tuple(matching)
         return cached
 

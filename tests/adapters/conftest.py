@@ -76,10 +76,19 @@ async def chat_wait(predicate: Any, timeout: float = 10.0) -> None:
 
 
 @pytest.fixture
-async def chat(make_settings: Any, db_url: str, fake_llm: FakeLLM) -> AsyncIterator[Chat]:
+def chat_policy() -> str:
+    """The policy the adapter tests run under: DMs on, so each platform's DM path is exercised; a module
+    overrides this fixture to test the gate's own defaults (tests/adapters/test_gate.py)."""
+    return "[access]\ndms = true\n"
+
+
+@pytest.fixture
+async def chat(make_settings: Any, db_url: str, fake_llm: FakeLLM, chat_policy: str, tmp_path: Path) -> AsyncIterator[Chat]:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(chat_policy, encoding="utf-8")
     async with FakeSlack() as slack, FakeDiscord() as discord_fake:
         settings = make_settings(
-            core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05},
+            core={"database_url": db_url, "lease_seconds": 5, "poll_interval": 0.05, "policy_file": str(policy)},
             llm={"openai_base_url": fake_llm.url, "llm_timeout": 2},
             slack={"slack_bot_token": "xoxb-fake", "slack_signing_secret": SIGNING_SECRET, "slack_api_url": slack.api_url},
             discord={"discord_token": TOKEN, "discord_api_url": discord_fake.api_url,

@@ -19,6 +19,17 @@ from tests.fakes.discord import APP_ID
 REGISTRY = Registry(default_commands())
 
 
+@pytest.fixture
+def chat_policy() -> str:
+    # reachability, not permission: the asker on both platforms may run every command (test_gate.py refuses)
+    return """
+[access]
+dms = true
+[roles.admin]
+members = ["slack:T00FAKETEAM/U00FAKEUSER", "discord:dm/700000000000000007"]
+"""
+
+
 def sample_values(cmd: Command) -> dict[str, str]:
     """Required arguments only, each with a value the parser accepts."""
     values = {}

@@ -32,6 +32,12 @@ SLACK_ID = f"slack:{TEAM}/{USER}"
 GUILD, MEMBER, ROLE = "400000000000000004", "700000000000000007", "800000000000000008"
 
 
+@pytest.fixture
+def chat_policy() -> str:
+    # the fixtures' Discord member silences alerts: their guild role is an operator
+    return f'[access]\ndms = true\n[roles.operator]\nmembers = ["discord-role:{GUILD}/{ROLE}"]\n'
+
+
 # -- Slack ----------------------------------------------------------------------------------------------
 async def test_slack_slash_command_mention_dm_and_button_store_the_team_and_user(chat: Chat) -> None:
     await chat.slack_post(fixture_bytes("slack/slash_command.form.txt"))
@@ -55,7 +61,8 @@ async def test_slack_slash_command_mention_dm_and_button_store_the_team_and_user
 
 async def test_slack_connect_mention_names_the_askers_own_workspace(chat: Chat) -> None:
     envelope = fixture_json("slack/app_mention.json")
-    envelope["event"] = dict(envelope["event"], user="U00GUESTORG", user_team="T00OTHERORG")
+    # a person of another organization is a guest here (users.info does not know them): `status` is theirs
+    envelope["event"] = dict(envelope["event"], user="U00GUESTORG", user_team="T00OTHERORG", text="<@U00FAKEBOT> status")
     envelope["event_id"] = "Ev00FAKECONNECT"
     await chat.slack_post(json.dumps(envelope), content_type="application/json")
     [row] = await chat.executions()

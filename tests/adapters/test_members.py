@@ -11,7 +11,7 @@ import pytest
 from bot.adapters.github.members import GitHubMembers
 from bot.adapters.slack.members import SlackMembers
 from bot.adapters.slack.outbound import web_client
-from bot.members import Membership
+from bot.members import FAILED_TTL, Membership
 from commands.access.identity import Identity
 from commands.model import Conversation, Event
 from providers import GitHubClient
@@ -60,8 +60,9 @@ async def test_slack_guests_are_restricted_or_single_channel_accounts(slack: Fak
     assert slack.of("usergroups.users.list") == []
 
 
-async def test_slack_api_failures_deny_and_are_not_cached(slack: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
-    members = SlackMembers(web_client("xoxb-fake", slack.api_url), ttl=300)
+async def test_slack_api_failures_deny_and_are_asked_again_after_a_short_while(slack: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    now = [1000.0]
+    members = SlackMembers(web_client("xoxb-fake", slack.api_url), ttl=300, clock=lambda: now[0])
     unknown = f"slack-group:{TEAM}/S0GONE"
     with caplog.at_level(logging.WARNING, "chatops.slack"):
         got = await members.membership(ALICE, event(ALICE), frozenset({unknown}))
@@ -71,9 +72,13 @@ async def test_slack_api_failures_deny_and_are_not_cached(slack: FakeSlack, capl
         nobody = Identity("slack", "U0NOBODY", TEAM)
         assert (await members.membership(nobody, event(nobody), frozenset())).guest is True
         assert "user_not_found" in caplog.text
-        # a server error on the group call: not a member now, asked again next time
+        # a server error on the group call: not a member now, and for FAILED_TTL (an outage must not make
+        # every command wait on Slack), then asked again
         slack.fail_next["usergroups.users.list"] = (500, None)
         assert (await members.membership(ALICE, event(ALICE), frozenset({ONCALL}))).groups == frozenset()
+    assert (await members.membership(ALICE, event(ALICE), frozenset({ONCALL}))).groups == frozenset()
+    assert [c["usergroup"] for c in slack.of("usergroups.users.list")] == ["S0GONE", "S0ONCALL"]
+    now[0] += FAILED_TTL + 1
     assert (await members.membership(ALICE, event(ALICE), frozenset({ONCALL}))).groups == {ONCALL}
     assert [c["usergroup"] for c in slack.of("usergroups.users.list")] == ["S0GONE", "S0ONCALL", "S0ONCALL"]
 

@@ -68,7 +68,7 @@ async def test_web_receives_and_a_separate_worker_delivers_on_both_platforms(tmp
                 resp = await client.post("/slack/events", content=body, headers=signed_headers(body))
                 assert resp.status_code == 200 and "/status" in resp.json()["text"]
 
-            data = {**json.loads((FIXTURES / "discord/application_command.dm.json").read_text()),
+            data = {**json.loads((FIXTURES / "discord/application_command.json").read_text()),  # in the allowed guild
                     "id": snowflake(), "application_id": APP_ID}
             data["data"] = {"id": "3", "name": "status", "type": 1}
             await discord_fake.dispatch("INTERACTION_CREATE", data)

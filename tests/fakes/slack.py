@@ -48,7 +48,8 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     not_member: set[str] = field(default_factory=set)  # channels the bot was not invited to
     usergroups: dict[str, list[str]] = field(default_factory=dict)  # usergroup id (S…) → member user ids
-    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id → users.info `user` fields
+    # user id → users.info `user` fields; the workspace the fixtures were recorded in has these two
+    users: dict[str, dict[str, Any]] = field(default_factory=lambda: {"U00FAKEUSER": {}, "U00FAKEBOT": {"is_bot": True}})
     _socket: web.WebSocketResponse | None = None
     _socket_open: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -202,10 +202,10 @@ async def test_the_days_spending_survives_a_restart_and_is_shared_by_worker_proc
     async with open_bot(settings, outbounds=[ConsoleOutbound(tmp_path / "data", out=out)]) as first:
         await _spent_earlier_today(first, "console:carol", 4.0)
     async with open_bot(settings, outbounds=[ConsoleOutbound(tmp_path / "data", out=out)]) as bot:  # restarted
-        assert bot.services.llm.budgets.spent[("user", "carol")] == pytest.approx(4.0)
+        assert bot.services.llm.budgets.spent[("user", "console:carol")] == pytest.approx(4.0)
         await _spent_earlier_today(bot, "console:carol", 1.0)  # another worker process spent the rest
         await sync_once(bot.services.llm, bot.store)
-        assert bot.services.llm.budgets.spent[("user", "carol")] == pytest.approx(5.0)
+        assert bot.services.llm.budgets.spent[("user", "console:carol")] == pytest.approx(5.0)
         [refused, answered] = [*(await run(bot, "/ask one more?", user="carol")), *(await run(bot, "/ask hi", user="dave"))]
     assert refused["status"] == Status.FAILED and "user:console:carol" in out.getvalue()
     assert answered["status"] == Status.COMPLETED

@@ -44,10 +44,14 @@ def notes_db(tmp_path: Path) -> str:
 def tools_bot(make_settings, db_url: str, console: ConsoleOutbound, fake_llm: FakeLLM, notes_db: str, tmp_path: Path
               ) -> Callable[..., Any]:
     @asynccontextmanager
-    async def make(dialect: str = "openai", **mcp: Any) -> AsyncIterator[Bot]:
+    async def make(dialect: str = "openai", policy: str | None = None, **mcp: Any) -> AsyncIterator[Bot]:
         extra = {"mcp_servers": str(mcp.pop("servers"))} if "servers" in mcp else {}
+        core: dict[str, Any] = {"database_url": db_url, "poll_interval": 0.05}
+        if policy is not None:
+            (tmp_path / "policy.toml").write_text(policy, encoding="utf-8")
+            core["policy_file"] = str(tmp_path / "policy.toml")
         settings = make_settings(
-            core={"database_url": db_url, "poll_interval": 0.05},
+            core=core,
             llm=llm_settings(dialect, fake_llm),
             mcp={"mcp_db_url": notes_db, **extra, **mcp},
         )
@@ -144,15 +148,19 @@ def clock_config(tmp_path: Path) -> Path:
     return path
 
 
-async def test_github_triggers_and_non_operators_get_read_only_tools(tools_bot, fake_llm: FakeLLM, clock_config: Path) -> None:
-    async with tools_bot(servers=clock_config, mcp_operators="root") as bot:
+async def test_github_triggers_get_read_only_tools_and_members_only_the_tools_a_rule_gives_them(
+    tools_bot, fake_llm: FakeLLM, clock_config: Path
+) -> None:
+    # console users as a workspace's members; this team lets members read the database, nothing more
+    policy = '[access]\nconsole_role = "member"\n[[rules]]\naction = "tool:db.*"\nrole = "member"\n'
+    async with tools_bot(servers=clock_config, mcp_operators="root", policy=policy) as bot:
         await run(bot, "/ask hi", user="console:root", trigger="github")  # an operator, but from untrusted content
-        await run(bot, "/ask hi", user="console:alice")  # trusted, not an operator
-        await run(bot, "/ask hi", user="console:root")  # trusted operator
+        await run(bot, "/ask hi", user="console:alice")  # a member
+        await run(bot, "/ask hi", user="console:root")  # an operator
     from_github, from_alice, from_root = (offered(r) for r in fake_llm.requests)
     assert "db__query" in from_github and not any(n.startswith("clock__") for n in from_github)
-    assert from_alice == from_github
-    assert "clock__get_current_time" in from_root
+    assert "db__query" in from_alice and all(n.startswith("db__") for n in from_alice)  # not the writing clock
+    assert "clock__get_current_time" in from_root and "db__query" in from_root
 
 
 async def test_a_writing_tool_is_not_run_but_offered_as_a_confirmation_button(

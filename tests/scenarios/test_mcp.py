@@ -20,7 +20,7 @@ from commands.model import Conversation, Event
 TIME_SERVER = shutil.which("mcp-server-time", path=str(Path(sys.executable).parent))
 
 
-def event(text: str, user: str = "console:alice", trigger: str = "console") -> Event:
+def event(text: str, user: str = "console:root", trigger: str = "console") -> Event:
     return Event(source="console", user=user if ":" in user else f"console:{user}", conversation=Conversation("console", "test"), text=text, trigger=trigger)
 
 
@@ -54,8 +54,10 @@ read_only = true
 name = "clock"          # the same server, not vouched for: its tools count as writing
 command = "{TIME_SERVER}"
 """)
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[access]\nconsole_role = "member"\n')  # console users as a workspace's members are
     settings = make_settings(
-        core={"database_url": db_url, "poll_interval": 0.05},
+        core={"database_url": db_url, "poll_interval": 0.05, "policy_file": str(policy)},
         mcp={"mcp_servers": str(config), "mcp_db_url": f"sqlite:///{notes}", "mcp_operators": "root"},
     )
     async with open_bot(settings, outbounds=[console]) as bot:
@@ -105,8 +107,8 @@ async def test_list_and_status_show_the_servers(mcp_bot: Bot, transcript) -> Non
 
 
 async def test_writing_tools_need_an_operator_a_confirmation_and_a_trusted_trigger(mcp_bot: Bot, transcript) -> None:
-    row = await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC")
-    assert row["status"] == Status.FAILED and "needs an operator" in transcript.getvalue()
+    row = await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC", user="console:alice")
+    assert row["status"] == Status.FAILED and "`clock.get_current_time` needs the operator role" in transcript.getvalue()
     await run(mcp_bot, "/mcp call clock.get_current_time timezone=UTC", user="console:root")
     assert "[Run clock.get_current_time]" in transcript.getvalue() and '"timezone": "UTC"' in transcript.getvalue()
     # the button's click comes back as this command line
@@ -114,7 +116,7 @@ async def test_writing_tools_need_an_operator_a_confirmation_and_a_trusted_trigg
     assert row["status"] == Status.COMPLETED and "+00:00" in transcript.getvalue()
     row = await run(mcp_bot, '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}', user="console:root", trigger="github")
     assert row["status"] == Status.FAILED and "read-only tools only" in transcript.getvalue()
-    row = await run(mcp_bot, "/mcp call time.get_current_time timezone=UTC", trigger="github")
+    row = await run(mcp_bot, "/mcp call time.get_current_time timezone=UTC", user="console:root", trigger="github")
     assert row["status"] == Status.COMPLETED  # read-only tools are fine for untrusted triggers
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.members import Membership, TTLCache
 from commands.access.identity import Identity
 from commands.model import Event
-from providers.github.errors import NotFound
+from providers import NotFound
 
 if TYPE_CHECKING:
     from githubkit import GitHub

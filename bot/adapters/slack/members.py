@@ -9,9 +9,11 @@ without being cached, so the next request asks again; it never raises into the a
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.members import Membership, TTLCache
+from bot.members import FAILED_TTL, Membership, TTLCache
 from commands.access.identity import Identity
 from commands.model import Event
 
@@ -23,10 +25,10 @@ PREFIX = "slack-group:"
 
 
 class SlackMembers:
-    def __init__(self, client: AsyncWebClient, ttl: float) -> None:
+    def __init__(self, client: AsyncWebClient, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
-        self._groups: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(ttl)
-        self._guests: TTLCache[tuple[str, str], bool] = TTLCache(ttl)
+        self._groups: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(ttl, clock=clock)
+        self._guests: TTLCache[tuple[str, str], bool] = TTLCache(ttl, clock=clock)
 
     async def membership(self, identity: Identity, event: Event, wanted: frozenset[str]) -> Membership:
         if identity.platform != "slack" or not identity.space:
@@ -50,6 +52,7 @@ class SlackMembers:
             return await self._groups.get((team, group), load)
         except Exception as e:  # deny-safe: not a member this time, asked again next time
             log.warning("slack: usergroups.users.list %s/%s failed (%s): treated as not a member", team, group, _why(e))
+            self._groups.put((team, group), frozenset(), min(FAILED_TTL, self._groups.ttl))
             return frozenset()
 
     async def _guest(self, team: str, user: str) -> bool:
@@ -61,6 +64,7 @@ class SlackMembers:
             return await self._guests.get((team, user), load)
         except Exception as e:  # deny-safe: a guest has the fewest rights
             log.warning("slack: users.info %s/%s failed (%s): treated as a guest", team, user, _why(e))
+            self._guests.put((team, user), True, min(FAILED_TTL, self._guests.ttl))
             return True
 
 

@@ -67,7 +67,7 @@ async def test_middleware_runs_in_order_after_resolve_and_may_refuse(db_url: str
 
     async def gate(request: Request, call_next: Next) -> Decision:
         seen.append("gate")
-        if request.event.user == "mallory":
+        if request.event.user == "console:mallory":
             return Rejected(Reply.failure("not for you"))
         return await call_next(request)
 

@@ -58,6 +58,16 @@ def test_defaults_give_members_read_and_ask_and_keep_tools_and_writes_for_operat
     assert p.allows(p.includes("admin"), "noop").allowed
 
 
+def test_subcommands_and_flags_no_rule_names_follow_their_command_not_the_catch_all() -> None:
+    p = default_policy()
+    viewer, member = p.includes("viewer"), p.roles_of(MEMBER)
+    assert p.allows(viewer, "report.7d").allowed and p.allows(viewer, "status.pool").allowed
+    assert p.allows(member, "mcp.confirm").allowed  # the tool itself is still checked as tool:<name>
+    assert not p.allows(viewer, "mcp.confirm").allowed and not p.allows(member, "noop.fast").allowed
+    assert not p.allows(member, "access.grant").allowed  # access.* names it: admins
+    assert not p.allows(member, "tool:db.query").allowed
+
+
 def test_platform_base_roles_guests_console_system_and_github() -> None:
     p = default_policy()
     assert p.roles_of(MEMBER, guest=True) == {"viewer"}
