@@ -34,6 +34,36 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.charts": {"en": "Charts ({window})", "ja": "グラフ（{window}）"},
     "web.latest_sample": {"en": "Latest sample", "ja": "最新の計測値"},
     "web.no_sample": {"en": "no sample yet", "ja": "まだ計測がありません"},
+    "web.auth.title": {"en": "Sign in to chatops", "ja": "chatops にサインイン"},
+    "web.auth.token": {"en": "Token", "ja": "トークン"},
+    "web.auth.sign_in": {"en": "Sign in", "ja": "サインイン"},
+    "web.auth.how": {
+        "en": "Type <code>/access link</code> in chat for a one-time sign-in link, or paste a token from "
+              "<code>chatops tokens create</code>.",
+        "ja": "チャットで <code>/access link</code> と入力すると一度だけ使えるサインインリンクが届きます。"
+              "または <code>chatops tokens create</code> で作ったトークンを貼り付けてください。",
+    },
+    "web.auth.link_intro": {
+        "en": "This link from chat signs you in once. Press the button to continue.",
+        "ja": "チャットから届いたこのリンクで一度だけサインインできます。ボタンを押して続けてください。",
+    },
+    "web.auth.bad_token": {
+        "en": "That token is not valid (revoked, expired or mistyped).",
+        "ja": "このトークンは使えません（取り消し済み、期限切れ、または入力の誤り）。",
+    },
+    "web.auth.bad_link": {
+        "en": "This sign-in link was already used or has expired. Type /access link in chat for a new one.",
+        "ja": "このサインインリンクは使用済みか期限切れです。チャットで /access link と入力して新しいリンクを受け取ってください。",
+    },
+    "web.auth.other_site": {
+        "en": "This form was sent from another site; open the bot's own page and try again.",
+        "ja": "このフォームは別のサイトから送信されました。ボットのページを開いてやり直してください。",
+    },
+    "web.auth.needed": {
+        "en": "Sign in first: send a token as `Authorization: Bearer …` (chatops tokens create), or sign in at /login.",
+        "ja": "先にサインインしてください: `Authorization: Bearer …` でトークンを送る（chatops tokens create）か、/login でサインインします。",
+    },
+    "web.auth.forbidden": {"en": "This needs the {role} role.", "ja": "{role} ロールが必要です。"},
 }
 
 
