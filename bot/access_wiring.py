@@ -10,6 +10,7 @@ from bot.gate import Gate
 from bot.members import MemberLookup
 from bot.settings import Settings
 from bot.storage.access import AccessStore
+from bot.storage.tokens import TokenStore
 from commands.access.policy import Policy, PolicyError, default_policy, parse_policy
 
 log = logging.getLogger("chatops.access")
@@ -52,11 +53,13 @@ def allowed_spaces(settings: Settings) -> dict[str, frozenset[str] | None]:
 
 
 class BotAccess(AccessStore):
-    """The storage of grants and audit, plus one-time web login links when this process serves the web."""
+    """The storage of grants and audit, the web's tokens and sessions, and the one-time login links."""
 
-    def __init__(self, store: AccessStore, gate: Gate | None = None, links: LoginLinks | None = None) -> None:
+    def __init__(self, store: AccessStore, gate: Gate | None = None, links: LoginLinks | None = None,
+                 tokens: TokenStore | None = None) -> None:
         super().__init__(store.engine, store.clock)
         self.gate, self.links = gate, links
+        self.tokens = tokens or TokenStore(store.engine)
 
     async def grant(self, subject: str, role: str, by: str, place: str) -> bool:
         done = await super().grant(subject, role, by, place)

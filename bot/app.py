@@ -37,6 +37,7 @@ from bot.storage.access import AccessStore
 from bot.storage.engine import create_engine, masked_url
 from bot.storage.migrate import upgrade
 from bot.storage.store import Claim, Store
+from bot.storage.tokens import TokenStore
 from bot.worker import Worker
 from commands import Registry, default_commands
 from commands.context import Services
@@ -56,6 +57,7 @@ class Bot:
     spine: Spine
     services: Services
     outbounds: Outbounds
+    access: BotAccess
     opened: Mapping[str, Opened] = field(default_factory=dict)  # what each platform opened, by name
 
     @property
@@ -123,7 +125,14 @@ async def open_bot(
         except PolicyFileError as e:
             raise StartupError(str(e)) from None
         members: dict[str, MemberLookup] = {}  # the platforms register theirs when they open
-        access = BotAccess(AccessStore(engine))
+        tokens = TokenStore(engine)
+        web_url = core.web_url()
+
+        async def login_link(subject: str, role: str) -> str:
+            # any process may make it (a worker answers /access link); whichever serves the web signs it in
+            return f"{web_url}/login/link/{await tokens.create_link(subject, role)}"
+
+        access = BotAccess(AccessStore(engine), links=login_link, tokens=tokens)
         access.gate = build_gate(settings, access, members, policy)
         intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts, middleware=[access.gate])
 
@@ -142,7 +151,7 @@ async def open_bot(
             github=handler_services(settings, github, store, router) if github else None, reports=reports,
             policy=policy, access=access,
         )
-        yield Bot(settings, spine, services, router, opened)
+        yield Bot(settings, spine, services, router, access, opened)
 
 
 @contextlib.asynccontextmanager

@@ -41,9 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="stdio (default) or streamable HTTP")
     sp.add_argument("--host", default="127.0.0.1", help="HTTP listen address (default 127.0.0.1)")
     sp.add_argument("--port", type=int, default=8765, help="HTTP listen port (default 8765); the endpoint is /mcp")
+    from bot.cli_access import add_parser as add_access_parser
     from bot.cli_keys import add_parser as add_keys_parser
 
     add_keys_parser(sub)
+    add_access_parser(sub)
     return p
 
 
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(
-        level=settings.core.log_level if mode not in ("say", "bench", "mcp", "keys") else "WARNING",
+        level=settings.core.log_level if mode not in ("say", "bench", "mcp", "keys", "tokens", "audit") else "WARNING",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -115,6 +117,10 @@ async def _dispatch(mode: str, args: argparse.Namespace, settings: object) -> in
         from bot.cli_keys import run_keys
 
         return await run_keys(args, settings)
+    if mode in ("tokens", "audit"):
+        from bot import cli_access
+
+        return await (cli_access.run_tokens if mode == "tokens" else cli_access.run_audit)(args, settings)
     if mode == "bench":
         from bench import run_bench
 

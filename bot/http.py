@@ -1,4 +1,8 @@
-"""The HTTP app: liveness, readiness and metrics; adapters add their routes (Slack, GitHub) here."""
+"""The HTTP app: liveness, readiness and metrics; adapters add their routes (Slack, GitHub) here.
+
+Everything but the platforms' signed endpoints, liveness/readiness and the sign-in pages sits behind
+`WebAuth` (bot/web_auth.py): a token or a signed-in browser, with the role the route needs.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,14 +15,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import __version__
+from bot.web_audit import audit_routes
+from bot.web_auth import ASGIApp, WebAuth, auth_routes
 from bot.web_status import status_routes
 
 if TYPE_CHECKING:
     from bot.app import Bot
 
 
-def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] | None = None) -> Starlette:
-    """The bot's routes and, by default, the platforms' (`open_bot(..., receive=True)`)."""
+def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] | None = None) -> ASGIApp:
+    """The bot's routes and, by default, the platforms' (`open_bot(..., receive=True)`), behind the sign-in."""
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
 
@@ -37,11 +43,31 @@ def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] | None = None) ->
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    routes: list[BaseRoute] = [
+    core = bot.settings.core
+    access = bot.access
+    platform_routes = list(bot.routes if extra_routes is None else extra_routes)
+    public = {path for route in platform_routes if (path := getattr(route, "path", None))}
+    auth = WebAuth(_starlette([]), access.tokens, public=public, status_public=core.status_public,
+                   locale=bot.settings.reports.report_locale)
+    auth.app = _starlette([
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics),
+        *auth_routes(auth, secure_cookie=core.web_url().startswith("https://")),
+        *audit_routes(access),
         *status_routes(bot),
-        *(bot.routes if extra_routes is None else extra_routes),
-    ]
+        *platform_routes,
+    ])
+    return auth
+
+
+def metrics_app() -> ASGIApp:
+    """The separate Prometheus listener (METRICS_PORT): `/metrics` only, no token."""
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return _starlette([Route("/metrics", metrics)])
+
+
+def _starlette(routes: list[BaseRoute]) -> Starlette:
     return Starlette(routes=routes)

@@ -39,16 +39,23 @@ async def serve(settings: Settings, *, http: bool, worker: bool, console: bool, 
     async with open_bot(settings, outbounds=[stdout], receive=http, options=options) as bot, contextlib.AsyncExitStack() as stack:
         tasks: list[asyncio.Task[None]] = []
         if http:
-            from bot.http import build_http_app
+            from bot.http import build_http_app, metrics_app
             from bot.server import HttpServer
 
+            core = settings.core
             try:
                 server = await stack.enter_async_context(
-                    HttpServer(build_http_app(bot), host, port, log_level=settings.core.log_level)
+                    HttpServer(build_http_app(bot), host, port, log_level=core.log_level)
                 )
+                if core.metrics_port is not None:
+                    scrape = await stack.enter_async_context(
+                        HttpServer(metrics_app(), core.metrics_host, core.metrics_port, log_level=core.log_level)
+                    )
+                    log.info("metrics without a token on http://%s:%s/metrics", core.metrics_host, scrape.port)
             except OSError as e:
                 raise StartupError(str(e)) from None
-            log.info("HTTP on http://%s:%s (health, ready, metrics, %d platform routes)", host, server.port, len(bot.routes))
+            log.info("HTTP on http://%s:%s (health, ready, metrics, %d platform routes); pages %s", host, server.port,
+                     len(bot.routes), "open to all (STATUS_PUBLIC)" if core.status_public else "behind sign-in")
             from bot.scheduler import run_scheduler
 
             await stack.enter_async_context(run_scheduler(bot))  # `run` and `web`; only the leader runs jobs

@@ -176,12 +176,11 @@ class Scheduler:
         now = self.clock()
         buttons = await self.bot.store.purge_buttons(now - BUTTON_DAYS * 86400)
         deliveries = await self.bot.store.github.purge_deliveries(now - DELIVERY_DAYS * 86400)
-        audit = 0
-        if self.bot.services.access is not None:
-            audit = await self.bot.services.access.prune(now - self.bot.settings.core.audit_retention_days * 86400)
+        audit = await self.bot.access.prune(now - self.bot.settings.core.audit_retention_days * 86400)
+        web = await self.bot.access.tokens.prune(now)
         log.info(
-            "retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids, %d audit events",
-            removed, buttons, deliveries, audit,
+            "retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids, %d audit events,"
+            " %d ended sessions and links", removed, buttons, deliveries, audit, web,
         )
 
     async def enqueue_report(self, job: str, slot: str, window: str) -> int:

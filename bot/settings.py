@@ -57,6 +57,18 @@ class CoreSettings(BaseSettings):
         None, description="TOML file of roles, members and permission rules (docs/access.md); the defaults apply without one",
     )
     audit_retention_days: float = Field(90.0, gt=0, description="Days of audit events kept (refusals, access changes)")
+    public_url: str | None = Field(
+        None, description="The address people open the web pages at, e.g. https://chatops.example.com; /access link"
+        " builds its sign-in links from it (default http://HOST:PORT). https also marks the session cookie Secure",
+    )
+    status_public: bool = Field(
+        False, description="true: the status page, /api/* (but /api/audit) and /charts/* answer without signing in",
+    )
+    metrics_host: str = Field("127.0.0.1", description="Listen address of the separate Prometheus listener")
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535,
+        description="A separate listener serving only /metrics without a token (for a Prometheus on a private network)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -73,10 +85,23 @@ class CoreSettings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return v.upper()
 
-    @field_validator("alert_channel", "report_channel", "policy_file", mode="before")
+    @field_validator("alert_channel", "report_channel", "policy_file", "public_url", "metrics_port", mode="before")
     @classmethod
     def _blank(cls, v: object) -> object:
         return _blank_to_none(v)
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+    def web_url(self) -> str:
+        """Where a browser reaches this bot: PUBLIC_URL, else the listen address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @field_validator("alert_channel", "report_channel")
     @classmethod

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.adapters.messages import t
 from bot.storage.reads import lease_holders
+from bot.web_auth import web_locale
 from commands.access.identity import platform_user
 from commands.messages import language
 from reports import WINDOWS, ReportsService
@@ -84,8 +85,10 @@ def status_routes(bot: Bot) -> list[BaseRoute]:
         window = request.query_params.get("window", "24h")
         if window not in WINDOWS:
             window = "24h"
-        locale = svc.settings.report_locale
-        return HTMLResponse(render_page(await current_json(svc), await workers_json(bot, svc), window, locale))
+        locale = web_locale(request, svc.settings.report_locale)
+        principal = request.scope.get("state", {}).get("principal")  # set by WebAuth
+        who = None if principal is None else (principal.name, principal.role)
+        return HTMLResponse(render_page(await current_json(svc), await workers_json(bot, svc), window, locale, who))
 
     return [
         Route("/api/metrics/current", current),
@@ -130,11 +133,21 @@ async def workers_json(bot: Bot, svc: ReportsService) -> dict[str, Any]:
     }
 
 
+def _signed_in(who: tuple[str, str] | None, locale: str) -> str:
+    if who is None:
+        return ""
+    name, role = (html.escape(w) for w in who)
+    return (f"<form class='who' method='post' action='/logout'>{t('web.signed_in', locale, name=name, role=role)} "
+            f"<button type='submit'>{t('web.sign_out', locale)}</button></form>")
+
+
 def _value(v: float | None) -> str:
     return "" if v is None else f"= {v:g}"
 
 
-def render_page(current: dict[str, Any], workers: dict[str, Any], window: str, locale: str = "en") -> str:
+def render_page(current: dict[str, Any], workers: dict[str, Any], window: str, locale: str = "en",
+                who: tuple[str, str] | None = None) -> str:
+    """The page; `who` (name, role) is the signed-in viewer, None when the page is open (STATUS_PUBLIC)."""
     esc = html.escape
     v = current["values"]
     shown = [(k, v[k]) for k in sorted(v) if k.startswith(("system.", "process.", "pool.", "executions."))]
@@ -154,8 +167,8 @@ def render_page(current: dict[str, Any], workers: dict[str, Any], window: str, l
 <html lang="{language(locale)}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="60">
 <title>{title}</title>
 <style>body{{font-family:sans-serif;margin:1em 2em}}td{{padding:0 1em 0 0}}.critical{{color:#c62828}}
-.warning{{color:#ef6c00}}img{{display:block;margin:.5em 0;max-width:100%}}</style></head>
-<body><h1>{title}</h1>
+.warning{{color:#ef6c00}}.who{{float:right}}img{{display:block;margin:.5em 0;max-width:100%}}</style></head>
+<body>{_signed_in(who, locale)}<h1>{title}</h1>
 <p>{summary}</p>
 <h2>{t('web.alerts', locale)}</h2><ul>{alerts}</ul>
 <h2>{t('web.charts', locale, window=esc(window))}</h2>{imgs}

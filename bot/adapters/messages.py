@@ -34,6 +34,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.charts": {"en": "Charts ({window})", "ja": "グラフ（{window}）"},
     "web.latest_sample": {"en": "Latest sample", "ja": "最新の計測値"},
     "web.no_sample": {"en": "no sample yet", "ja": "まだ計測がありません"},
+    "web.signed_in": {"en": "Signed in as {name} ({role})", "ja": "{name}（{role}）としてサインイン中"},
+    "web.sign_out": {"en": "Sign out", "ja": "サインアウト"},
     "web.auth.title": {"en": "Sign in to chatops", "ja": "chatops にサインイン"},
     "web.auth.token": {"en": "Token", "ja": "トークン"},
     "web.auth.sign_in": {"en": "Sign in", "ja": "サインイン"},

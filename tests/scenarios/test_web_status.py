@@ -1,8 +1,10 @@
 """The HTTP status surface through the real Starlette app (httpx ASGI transport), responses validated."""
 from __future__ import annotations
 
+import contextlib
 import io
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 from matplotlib import image as mpimg
@@ -66,8 +68,13 @@ class Workers(Strict):
     sources: list[str]
 
 
-def client(bot: Bot) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_http_app(bot)), base_url="http://bot")
+@contextlib.asynccontextmanager
+async def client(bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
+    """Signed in as a viewer: the surfaces are closed without a token (tests/scenarios/test_web_auth.py)."""
+    token = await bot.access.tokens.create(f"viewer-{time.monotonic_ns()}", "viewer", "console:test")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_http_app(bot)), base_url="http://bot",
+                                 headers={"Authorization": f"Bearer {token}"}) as c:
+        yield c
 
 
 async def test_current_history_and_workers_return_valid_json(bot: Bot) -> None:
