@@ -20,6 +20,8 @@ def test_slack_manifest_lists_every_visible_command_with_its_help() -> None:
     commands = {c["command"]: c for c in data["features"]["slash_commands"]}
     assert list(commands) == [f"/{c.name}" for c in registry.visible()]
     assert commands["/ask"]["usage_hint"] == "[--model <model>] <question>…"
+    # Slack turns `@alice` into `<@U123|alice>` only where should_escape is on: /access grant needs the id
+    assert commands["/access"]["should_escape"] and not commands["/ask"]["should_escape"]
     assert all(c["url"] == "https://bot.example.com/slack/events" for c in commands.values())
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "message.im"]
     socket = manifest(registry, "https://x", socket_mode=True)

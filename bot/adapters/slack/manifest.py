@@ -22,13 +22,16 @@ BOT_SCOPES = [
     "users:read",  # users.info: whether the asker is a guest (restricted account)
 ]
 BOT_EVENTS = ["app_mention", "message.im"]
+# Commands that name people: with should_escape Slack sends `@alice` as `<@U123|alice>`, an id the grant can
+# be stored under (a display name can be changed by its owner, and two people may share one).
+ESCAPED = frozenset({"access", "audit"})
 
 
 def manifest(registry: Registry, base_url: str, *, name: str = "ChatOps", socket_mode: bool = False) -> dict[str, Any]:
     url = base_url.rstrip("/") + "/slack/events"
     commands = []
     for c in registry.visible():
-        entry: dict[str, Any] = {"command": f"/{c.name}", "description": c.help[:100], "should_escape": False}
+        entry: dict[str, Any] = {"command": f"/{c.name}", "description": c.help[:100], "should_escape": c.name in ESCAPED}
         hint = c.usage().removeprefix(f"/{c.name}").strip()
         if hint:
             entry["usage_hint"] = hint[:1000]
