@@ -5,8 +5,10 @@ secret and Web API stand-in (Bolt's lazy auth.test). They are loaded in turn, `R
 (CHATOPS_BENCH_ROUNDS, default 5: a 2-core machine drifts by ±20 % between 10-second runs), and the
 round with the median efficiency is reported first; every round is listed. The load generator runs in a
 separate process (aiohttp, `CONCURRENCY` requests in flight for `SECONDS`, bounded by `n`), so the
-server's CPU is not shared with it. After the bot's run the Execution rows are counted: every command
-acknowledged with 200 must have its row (`acked_without_execution` must be 0).
+server's CPU is not shared with it. A third app, the same bot without the permission gate, is loaded
+in the same rounds: `gate_cost` is what the gate takes from the acknowledgement path. After the runs the
+Execution rows are counted: every command acknowledged with 200 must have its row
+(`acked_without_execution` must be 0).
 """
 from __future__ import annotations
 
@@ -114,23 +116,30 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
             core={"database_url": database_url},
             slack={"slack_bot_token": "xoxb-bench", "slack_signing_secret": SECRET, "slack_api_url": api_url},
         )
-        async with open_bot(settings, receive=True) as bot:
-            baseline_app, bot_app = ack_only_app(api_url), build_http_app(bot)
-            freeze_startup_heap()  # both apps run on a frozen start-up heap, as `chatops run` does
+        # the same bot without the permission gate, to state what the gate costs (issue 13: < 5 %)
+        async with open_bot(settings, receive=True) as bot, open_bot(settings, receive=True, gate=False) as ungated:
+            baseline_app, bot_app, ungated_app = ack_only_app(api_url), build_http_app(bot), build_http_app(ungated)
+            freeze_startup_heap()  # all apps run on a frozen start-up heap, as `chatops run` does
             async with (
                 HttpServer(baseline_app, "127.0.0.1", 0) as base_server,
                 HttpServer(bot_app, "127.0.0.1", 0) as bot_server,
+                HttpServer(ungated_app, "127.0.0.1", 0) as ungated_server,
             ):
                 rounds, acked = [], set()
-                for r in range(ROUNDS):  # alternated, so that a drift in the machine's load hits both alike
+                for r in range(ROUNDS):  # alternated, so that a drift in the machine's load hits all alike
                     base_url = f"http://127.0.0.1:{base_server.port}/slack/events"
                     baseline = _summary(await measured_load(base_url, n, seconds, "ack"))
                     raw = await measured_load(f"http://127.0.0.1:{bot_server.port}/slack/events", n, seconds, f"{run_id}-{r}")
                     acked |= set(raw["acked"])
                     ours = _summary(raw)
+                    raw = await measured_load(f"http://127.0.0.1:{ungated_server.port}/slack/events", n, seconds,
+                                              f"{run_id}-u{r}")
+                    acked |= set(raw["acked"])
+                    no_gate = _summary(raw)
                     rounds.append({
-                        "bot": ours, "ack_only_bolt": baseline,
+                        "bot": ours, "ack_only_bolt": baseline, "bot_without_gate": no_gate,
                         "efficiency_vs_ack_only": round(ours["throughput_per_s"] / max(baseline["throughput_per_s"], 1e-9), 3),
+                        "gate_cost": round(1 - ours["throughput_per_s"] / max(no_gate["throughput_per_s"], 1e-9), 3),
                     })
             # only this run's rows (the database may be shared), removed again once counted
             mine = await texts_starting_with(bot.store.engine, f"bench {run_id}-")
@@ -146,6 +155,15 @@ async def _run_one(database_url: str, n: int, seconds: float) -> dict[str, Any]:
             ),
             3,
         ),
+        # what the permission gate adds: throughput lost and CPU per command, beside the bot without it
+        "gate_cost": {
+            "throughput_median": statistics.median(r["gate_cost"] for r in rounds),
+            "cpu_ms_per_request_median": round(statistics.median(
+                r["bot"]["server_cpu_ms_per_request"] - r["bot_without_gate"]["server_cpu_ms_per_request"] for r in rounds
+            ), 3),
+            "ack_p50_ms_median": round(statistics.median(
+                r["bot"]["ack_latency_ms"]["p50"] - r["bot_without_gate"]["ack_latency_ms"]["p50"] for r in rounds), 2),
+        },
         "rounds": rounds,
         "executions_stored": stored,
         "acked_without_execution": len(acked - texts),

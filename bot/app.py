@@ -110,8 +110,10 @@ async def prepare_database(engine: AsyncEngine, url: str, *, migrate: bool = Tru
 @contextlib.asynccontextmanager
 async def open_bot(
     settings: Settings, *, outbounds: Sequence[Outbound] = (), receive: bool = False, migrate: bool = True,
-    options: Mapping[str, Mapping[str, Any]] | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None, gate: bool = True,
 ) -> AsyncIterator[Bot]:
+    """`gate=False` leaves the permission gate out of the intake: only `chatops bench slack` uses it, to
+    measure what the gate costs beside the same bot with it."""
     async with contextlib.AsyncExitStack() as stack:
         core = settings.core
         engine = create_engine(core.database_url)
@@ -134,7 +136,7 @@ async def open_bot(
 
         access = BotAccess(AccessStore(engine), links=login_link, tokens=tokens)
         access.gate = build_gate(settings, access, members, policy)
-        intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts, middleware=[access.gate])
+        intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts, middleware=[access.gate] if gate else [])
 
         llm = await stack.enter_async_context(open_llm(settings.llm, store, settings.keys))
         github = open_client(settings)
