@@ -4,10 +4,13 @@ Holds repositories with labels, issues, pull requests (JSON and `application/vnd
 comments, commits and compares; organization teams (`teams["org/slug"] = {login: "active"|"pending"}`,
 answered per member like GitHub: 404 for anybody else); authenticates tokens and GitHub App JWTs (verified with the App's public
 key) and issues installation tokens that really expire; scripts secondary (403 + Retry-After) and
-primary (X-RateLimit-Remaining: 0) rate limits. Every request is logged in `requests`.
+primary (X-RateLimit-Remaining: 0) rate limits, and an outage (`outage = 503`: every call answered as
+GitHub does when it is down, until set back to None; `delay`: every answer held back that many
+seconds). Every request is logged in `requests`.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json as _json
 import re
@@ -22,6 +25,9 @@ from aiohttp import web
 from githubkit.webhooks import sign as _sign  # an implementation independent of the bot's verifier
 
 from tests.fakes.serve import serve_local
+
+OUTAGE_MESSAGE = ("No server is currently available to service your request. Sorry about that. "
+                  "Please try resubmitting your request and contact us if the problem persists.")
 
 
 @dataclass
@@ -72,6 +78,8 @@ class FakeGitHub:
     requests: list[dict[str, Any]] = field(default_factory=list)
     secondary_limit: int = 0  # answer the next N API calls with 403 + Retry-After
     server_errors: int = 0  # answer the next N API calls with 502 Bad Gateway
+    outage: int | None = None  # while set: every API call answered with this 5xx status (503: GitHub is down)
+    delay: float = 0.0  # seconds every answer is held back (a GitHub that does not answer in time)
     retry_after: int = 1
     primary_reset_in: float | None = None  # next response says the primary budget is spent until now+N
     installation_tokens: dict[str, float] = field(default_factory=dict)
@@ -136,6 +144,10 @@ class FakeGitHub:
         self.requests.append({"method": request.method, "path": path, "query": dict(request.query), "auth": auth,
                               "authorization": request.headers.get("Authorization", ""), "body": body,
                               "accept": request.headers.get("Accept", "")})
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.outage is not None:  # GitHub's own words when no backend answers
+            return self._json({"message": OUTAGE_MESSAGE}, self.outage)
         if auth is None:
             return self._json({"message": "Bad credentials"}, 401)
         if self.server_errors > 0:
