@@ -87,7 +87,7 @@ class Bot:
             self.store, self.registry, self.services, self.outbounds,
             Claim(owner=self.instance, shared=shared, pinned=pinned), self.intake.doorbell,
             concurrency=concurrency or core.worker_concurrency, lease_seconds=core.lease_seconds,
-            poll_interval=core.poll_interval, retry_delay=core.retry_delay,
+            poll_interval=core.poll_interval, retry_delay=core.retry_delay, audit=self.access,
         )
 
 

@@ -18,6 +18,8 @@ from bot import metrics
 from bot.adapters.base import Outbound, Outbounds
 from bot.adapters.messages import t
 from bot.doorbell import Doorbell
+from bot.gate import REFUSED
+from bot.storage.access import AccessStore
 from bot.storage.claimed import ClaimedExecution
 from bot.storage.models import Status
 from bot.storage.store import Claim, Store
@@ -85,9 +87,10 @@ class Worker:
         lease_seconds: float = 30.0,
         poll_interval: float = 0.5,
         retry_delay: float = 30.0,
+        audit: AccessStore | None = None,
     ) -> None:
         self.store, self.registry, self.services, self.outbounds = store, registry, services, outbounds
-        self.retry_delay = retry_delay
+        self.retry_delay, self.audit = retry_delay, audit
         self.claim = claim
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -204,6 +207,8 @@ class Worker:
                 await self.store.retry_later(eid, owner, outcome.error or "transient failure", delay=delay)
                 return Status.PENDING
             reply, error = outcome.reply, outcome.error
+            if outcome.refused is not None:
+                await self._refused(row, conversation, outcome.refused)
             u = ctx.usage
             fields = {
                 "provider": u.provider, "model": u.model, "tokens_in": u.tokens_in, "tokens_out": u.tokens_out,
@@ -233,6 +238,18 @@ class Worker:
         if not await self.store.finish(eid, owner, final, fields, delivery):
             log.warning("execution %s: lease lost before finishing (another worker took it over)", eid)
         return final
+
+    async def _refused(self, row: ClaimedExecution, conversation: Conversation, action: str) -> None:
+        """A refusal inside the handler (a tool, a repository) is counted and audited as the gate's are;
+        the Execution row (FAILED, with the same words) records it in any case."""
+        REFUSED.labels("permission").inc()
+        if self.audit is None:
+            return
+        try:
+            await self.audit.record(row.requester, f"{conversation.platform}:{conversation.channel}", action, "refused",
+                                    detail={"reason": "permission", "trigger": row.trigger}, execution_id=row.id)
+        except Exception:  # the execution row still says what happened
+            log.warning("audit write failed for a refusal of %s in execution %s", row.requester, row.id, exc_info=True)
 
     async def _run_handler(self, row: ClaimedExecution, live: LiveMessage, conversation: Conversation) -> tuple[Outcome, Context]:
         ctx = Context(

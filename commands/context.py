@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from commands.access.identity import mention
 from commands.access.policy import Policy, default_policy
 from commands.access.rules import refusal
-from commands.errors import UserError
+from commands.errors import Refused, UserError
 from commands.llm import budget_keys
 from commands.messages import t
 from commands.model import Conversation, Reply
@@ -161,7 +161,7 @@ class Context:
         repository exists)."""
         verdict = self.services.policy.allows(self.roles, action, channel=self._place(), repo=repo)
         if not verdict.allowed:
-            raise UserError(refusal(verdict, self.locale, who=mention(self.requester)))
+            raise Refused(refusal(verdict, self.locale, who=mention(self.requester)), verdict.action)
 
     def _place(self) -> str:
         return f"{self.conversation.platform}:{self.conversation.channel}"

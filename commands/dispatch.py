@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from commands.context import Context
-from commands.errors import TryLater, UnknownCommand, UsageError, UserError
+from commands.errors import Refused, TryLater, UnknownCommand, UsageError, UserError
 from commands.messages import t
 from commands.model import Reply
 from commands.registry import Args, Command
@@ -25,6 +25,7 @@ class Outcome:
     reply: Reply
     error: str | None = None  # None: the execution succeeded
     retry: bool = False  # transient, and nobody waits for the answer: run again later if attempts remain
+    refused: str | None = None  # the action the policy refused inside the handler (to count and audit)
 
 
 # Triggers nobody watches: a transient failure is worth another attempt before it is reported.
@@ -37,6 +38,8 @@ async def run_handler(cmd: Command, ctx: Context, args: Args) -> Outcome:
         reply = await cmd.handler(ctx, args)
     except UsageError as e:
         return Outcome(usage_reply(e, ctx.locale), str(e))
+    except Refused as e:  # like the gate's refusals: only the asker sees it
+        return Outcome(Reply.failure(str(e), ephemeral=True), str(e), refused=e.action)
     except UserError as e:
         return Outcome(Reply.failure(str(e)), str(e), retry=isinstance(e, TryLater) and ctx.trigger in UNATTENDED)
     except ProviderError as e:

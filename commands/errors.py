@@ -3,8 +3,9 @@
     CommandError
     ├── UserError        shown to the user as written (bad input, missing configuration)
     │   ├── UsageError   bad arguments: the message plus the command's usage line
-    │   └── TryLater     a failure another attempt may not meet (a 5xx, a timeout): for unattended
+    │   ├── TryLater     a failure another attempt may not meet (a 5xx, a timeout): for unattended
     │                    triggers the worker runs the execution again later, then shows this text
+    │   └── Refused      the policy says no (a tool, a repository): shown only to the asker, counted, audited
     └── UnknownCommand   the name matched nothing; carries close matches
 """
 from __future__ import annotations
@@ -35,6 +36,15 @@ class UsageError(UserError):
 class TryLater(UserError):
     """Transient: retried by the worker for unattended triggers (GitHub events, schedules) while attempts
     remain; otherwise, or once they are spent, shown like a UserError."""
+
+
+class Refused(UserError):
+    """A permission the handler checked (`Context.require`) and the requester lacks; `action` names it
+    (`tool:db.query`, `review.post`) for the audit trail."""
+
+    def __init__(self, message: str, action: str) -> None:
+        super().__init__(message)
+        self.action = action
 
 
 class UnknownCommand(CommandError):
