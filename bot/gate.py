@@ -29,6 +29,9 @@ from commands.model import Event, Reply
 log = logging.getLogger("chatops.access")
 REFUSED = Counter("chatops_access_refused_total", "Requests the permission gate refused, by reason", ["reason"])
 LOOKUP_TIMEOUT = 1.5  # seconds a member lookup may take on the acknowledgement path (Slack allows 3 s)
+# A person's membership is reused this long without asking the lookup (whose own cache holds it for
+# minutes): the common request then costs dictionary reads only, no timeout scope (issue 13: < 5 % of the ack).
+MEMBERSHIP_REUSE = 5.0
 
 
 class Grants:
@@ -80,6 +83,8 @@ class Gate:
         self.policy, self.store, self.members, self.spaces = policy, store, members, spaces
         self.grants = Grants(store, grants_ttl)
         self._roles: dict[tuple[str, tuple[str, ...], bool, int], frozenset[str]] = {}
+        self._memberships: dict[tuple[str, int], tuple[float, Membership]] = {}
+        self._verdicts: dict[tuple[frozenset[str], str, str, str | None], Verdict] = {}
 
     async def __call__(self, request: Request, call_next: Next) -> Decision:
         event = request.event
@@ -102,11 +107,21 @@ class Gate:
         channel = f"{conversation.platform}:{conversation.channel}"
         repo = conversation.channel if conversation.platform == "github" else None
         for action in actions_for(request.command, request.args_checked):
-            verdict = self.policy.allows(roles, action, channel=channel, repo=repo)
+            verdict = self._allows(roles, action, channel, repo)
             if not verdict.allowed:
                 return await self._refuse(request, "permission", self.explain(verdict, request.locale, event), verdict)
         request.roles = roles
         return await call_next(request)
+
+    def _allows(self, roles: frozenset[str], action: str, channel: str, repo: str | None) -> Verdict:
+        """The policy's answer, remembered: the policy is fixed for the process, so one answer per question."""
+        key = (roles, action, channel, repo)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) > 10_000:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = self.policy.allows(roles, action, channel=channel, repo=repo)
+        return verdict
 
     def explain(self, verdict: Verdict, locale: str, event: Event) -> str:
         return refusal(verdict, locale, who=mention(event.user))
@@ -131,12 +146,22 @@ class Gate:
         lookup = self.members.get(identity.platform)
         if lookup is None:
             return Membership()
+        key, now = (str(identity), self.grants.version), time.monotonic()
+        seen = self._memberships.get(key)
+        if seen is not None and seen[0] > now:
+            return seen[1]
         wanted = self.policy.selectors(identity.platform) | self.grants.selectors(identity.platform)
         try:
-            return await asyncio.wait_for(lookup.membership(identity, event, wanted), LOOKUP_TIMEOUT)
+            # a timeout scope, not wait_for: no task and no extra loop turn on the acknowledgement path
+            async with asyncio.timeout(LOOKUP_TIMEOUT):
+                found = await lookup.membership(identity, event, wanted)
         except Exception as e:  # a platform that cannot say: no groups, and a guest where guests exist (deny-safe)
             log.warning("member lookup for %s failed: %s", identity, type(e).__name__)
-            return Membership(guest=identity.platform == "slack")
+            found = Membership(guest=identity.platform == "slack")
+        if len(self._memberships) > 10_000:
+            self._memberships.clear()
+        self._memberships[key] = (now + MEMBERSHIP_REUSE, found)
+        return found
 
     async def _refuse(self, request: Request, reason: str, text: str, verdict: Verdict | None = None) -> Rejected:
         REFUSED.labels(reason).inc()
