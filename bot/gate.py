@@ -84,7 +84,7 @@ class Gate:
         self.grants = Grants(store, grants_ttl)
         self._roles: dict[tuple[str, tuple[str, ...], bool, int], frozenset[str]] = {}
         self._memberships: dict[tuple[str, int], tuple[float, Membership]] = {}
-        self._verdicts: dict[tuple[frozenset[str], str, str, str | None], Verdict] = {}
+        self._verdicts: dict[tuple[frozenset[str], str, str, str | None, bool], Verdict] = {}
 
     async def __call__(self, request: Request, call_next: Next) -> Decision:
         event = request.event
@@ -106,21 +106,24 @@ class Gate:
         conversation = event.conversation
         channel = f"{conversation.platform}:{conversation.channel}"
         repo = conversation.channel if conversation.platform == "github" else None
+        # a repository named in the arguments (`/review owner/repo#1`) is the handler's to check
+        later = repo is None and request.command.checks_repo
         for action in actions_for(request.command, request.args_checked):
-            verdict = self._allows(roles, action, channel, repo)
+            verdict = self._allows(roles, action, channel, repo, later)
             if not verdict.allowed:
                 return await self._refuse(request, "permission", self.explain(verdict, request.locale, event), verdict)
         request.roles = roles
         return await call_next(request)
 
-    def _allows(self, roles: frozenset[str], action: str, channel: str, repo: str | None) -> Verdict:
+    def _allows(self, roles: frozenset[str], action: str, channel: str, repo: str | None, later: bool) -> Verdict:
         """The policy's answer, remembered: the policy is fixed for the process, so one answer per question."""
-        key = (roles, action, channel, repo)
+        key = (roles, action, channel, repo, later)
         verdict = self._verdicts.get(key)
         if verdict is None:
             if len(self._verdicts) > 10_000:
                 self._verdicts.clear()
-            verdict = self._verdicts[key] = self.policy.allows(roles, action, channel=channel, repo=repo)
+            verdict = self._verdicts[key] = self.policy.allows(roles, action, channel=channel, repo=repo,
+                                                               repo_later=later)
         return verdict
 
     def explain(self, verdict: Verdict, locale: str, event: Event) -> str:

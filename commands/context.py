@@ -156,10 +156,11 @@ class Context:
         """May the requester do `action` (`tool:db.query`, `review.post`) here, on `repo`?"""
         return self.services.policy.allows(self.roles, action, channel=self._place(), repo=repo).allowed
 
-    def require(self, action: str, *, repo: str | None = None) -> None:
+    def require(self, action: str, *, repo: str | None = None, repo_later: bool = False) -> None:
         """`may`, or the refusal that names what is needed (the same words whether or not the tool or
-        repository exists)."""
-        verdict = self.services.policy.allows(self.roles, action, channel=self._place(), repo=repo)
+        repository exists). `repo_later`: the repository is checked by a second call once it is known."""
+        verdict = self.services.policy.allows(self.roles, action, channel=self._place(), repo=repo,
+                                              repo_later=repo_later)
         if not verdict.allowed:
             raise Refused(refusal(verdict, self.locale, who=mention(self.requester)), verdict.action)
 

@@ -68,7 +68,8 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
     name, _, text = rest.strip().partition(" ")
     if not name:
         raise UserError(t("mcp.missing_tool", ctx.locale))
-    ctx.require(f"tool:{name}")  # before the lookup: a refusal must not tell whether the tool exists
+    # before the lookup: a refusal must not tell whether the tool exists; the repository comes below
+    ctx.require(f"tool:{name}", repo_later=True)
     from providers import UnknownTool
 
     try:
@@ -87,8 +88,9 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
         raise UserError(t("mcp.invalid_arguments", ctx.locale, tool=tool.name,
                           problems="\n".join(f"• {p}" for p in problems), usage=usage(tool.name, tool.input_schema)))
     repo = arguments.get("repo")
-    if isinstance(repo, str):  # a tool on one repository: GITHUB_ALLOWED_REPOS and per-repository rules
-        ctx.require(f"tool:{tool.name}", repo=repo)
+    # GITHUB_ALLOWED_REPOS and per-repository rules; a tool without a repository meets a rule limited to
+    # repositories as a refusal
+    ctx.require(f"tool:{tool.name}", repo=repo if isinstance(repo, str) else None)
     trusted = ctx.trigger in TRUSTED_TRIGGERS
     if not tool.read_only:
         if not trusted:

@@ -68,6 +68,7 @@ class Command:
     hidden: bool = False
     priority: int = INTERACTIVE
     long_help: str = ""
+    checks_repo: bool = False  # the handler checks the repository it touches (`Context.require(repo=)`)
 
     def usage(self) -> str:
         parts = [f"/{self.name}"]

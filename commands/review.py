@@ -50,4 +50,5 @@ COMMAND = Command(
     handler=github_errors(review_command),
     args=(Arg("pr", t("help.review.pr")),),
     options=(Option("post", t("help.review.post"), flag=True),),
+    checks_repo=True,  # review_command requires `review[.post]` on the PR's repository
 )

@@ -48,10 +48,14 @@ class Rule:
     channels: tuple[str, ...] = ()  # conversation selectors: "slack:C0OPS", "discord:1234", "C0OPS"; () = anywhere
     repos: tuple[str, ...] = ()  # owner/repo globs; () = any repository the deployment allows
 
-    def holds_in(self, channel: str | None, repo: str | None) -> bool:
+    def holds_in(self, channel: str | None, repo: str | None, *, repo_later: bool = False) -> bool:
+        """`repo_later`: the repository is not known yet and the caller checks again once it is (the gate
+        before a handler parses the PR reference), so a rule limited to repositories may still hold."""
         if self.channels and not (channel and any(_place_match(c, channel) for c in self.channels)):
             return False
-        return not (self.repos and not (repo and any(fnmatch.fnmatchcase(repo.lower(), r.lower()) for r in self.repos)))
+        if not self.repos or (repo is None and repo_later):
+            return True
+        return bool(repo and any(fnmatch.fnmatchcase(repo.lower(), r.lower()) for r in self.repos))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +144,17 @@ class Policy:
         return cached
 
     def allows(self, roles: frozenset[str], action: str, *, channel: str | None = None,
-               repo: str | None = None) -> Verdict:
+               repo: str | None = None, repo_later: bool = False) -> Verdict:
         """May someone with `roles` do `action` in `channel` (a conversation string such as "slack:C0OPS")
-        on `repo`? Admins may do everything the deployment allows; GITHUB_ALLOWED_REPOS binds everyone."""
+        on `repo`? Admins may do everything the deployment allows; GITHUB_ALLOWED_REPOS binds everyone.
+        `repo_later`: no repository yet, the caller asks again with it (see `Rule.holds_in`)."""
         if repo is not None and not self.repo_allowed(repo):
             return Verdict(False, action)
         rules = self.rules_for(action)
         if "admin" in roles:
             return Verdict(True, action)
         for rule in rules:
-            if rule.role in roles and rule.holds_in(channel, repo):
+            if rule.role in roles and rule.holds_in(channel, repo, repo_later=repo_later):
                 return Verdict(True, action)
         return Verdict(False, action, rules)
 

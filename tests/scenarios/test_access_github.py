@@ -268,10 +268,6 @@ async def test_a_per_repository_rule_narrows_who_may_post(gh_bot: Bot, fake_gith
         assert entry.action == "review.post" and entry.detail is not None and entry.detail["reason"] == "permission"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bot/gate.py:103-105 checks `review.post` with repo=None for a command typed in chat (the repository "
-    "is in the arguments), and Rule.holds_in (commands/access/policy.py:50-53) never holds a `repos` rule "
-    "without a repository: a member is refused at the gate on the very repositories the rule opens"))
 @pytest.mark.parametrize(("allowed", "extra_policy"), [(f"{HELLO},{SECRET_REPO}", PER_REPO)])
 async def test_a_member_may_post_on_the_repositories_the_rule_names(gh_bot: Bot, fake_github: FakeGitHub) -> None:
     async with running_worker(gh_bot):

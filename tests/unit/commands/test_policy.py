@@ -106,6 +106,11 @@ def test_repositories_rules_and_the_deployment_allow_list() -> None:
     assert not p.allows(member, "review.post", repo="other/site").allowed
     refused = p.allows(p.includes("admin"), "review", repo="evil/secret")
     assert not refused.allowed and refused.needs == (), "GITHUB_ALLOWED_REPOS binds admins too"
+    # the gate, before the handler has parsed the PR reference: a rule limited to repositories may hold, and
+    # the handler asks again with the repository; without it (a tool with no repository) the rule does not hold
+    assert not p.allows(member, "review.post").allowed
+    assert p.allows(member, "review.post", repo_later=True).allowed
+    assert not p.allows(member, "review.post", repo="other/site", repo_later=True).allowed
 
 
 def test_shares_decide_who_sees_data_tool_results() -> None:
