@@ -9,7 +9,7 @@ import re
 import time
 
 from commands.access.identity import Identity
-from commands.context import AccessAdmin, AuditRow, Context
+from commands.context import AccessAdmin, AuditRow, Context, GrantRow
 from commands.errors import UserError
 from commands.messages import t
 from commands.model import Reply, Section
@@ -97,23 +97,28 @@ async def _show(ctx: Context, who: str | None) -> Reply:
     admin, policy = _admin(ctx), ctx.services.policy
     if who is not None:
         subject = parse_subject(who, ctx.requester, ctx.locale)
-        granted = {g.role for g in await admin.grants(subject)}
-        static = set()
+        grants = await admin.grants(subject)
+        static: set[str] = set()
         try:
             static = set(policy.roles_of(Identity.parse(subject)))
         except ValueError:  # a group selector: only its grants
             pass
-        roles = sorted(granted | static)
-        return Reply.text(t("access.subject_roles", ctx.locale, subject=f"`{subject}`",
-                            roles=", ".join(roles) or t("access.no_roles", ctx.locale)), ephemeral=True)
+        roles = sorted({g.role for g in grants} | static)
+        text = t("access.subject_roles", ctx.locale, subject=f"`{subject}`",
+                 roles=", ".join(roles) or t("access.no_roles", ctx.locale))
+        lines = [f"• {g.role} ({_granted(g, ctx.locale)})" for g in grants]  # who granted what, and when
+        return Reply.text("\n".join([text, *lines]), ephemeral=True)
     grants = await admin.grants()
-    lines = [f"• `{g.subject}` → {g.role} ({t('access.granted_by', ctx.locale, who=g.granted_by, time=_ago(g.granted_at))})"
-             for g in grants]
+    lines = [f"• `{g.subject}` → {g.role} ({_granted(g, ctx.locale)})" for g in grants]
     policy_lines = [f"• {r.name}: " + ", ".join(f"`{m}`" for m in r.members) for r in policy.roles.values() if r.members]
     sections = [Section("\n".join(lines) or t("access.no_grants", ctx.locale), title=t("access.grants_title", ctx.locale))]
     if policy_lines:
         sections.append(Section("\n".join(policy_lines), title=t("access.policy_title", ctx.locale, source=policy.source)))
     return Reply(sections=sections, ephemeral=True)
+
+
+def _granted(grant: GrantRow, locale: str) -> str:
+    return t("access.granted_by", locale, who=grant.granted_by, time=_ago(grant.granted_at))
 
 
 async def _link(ctx: Context) -> Reply:

@@ -137,9 +137,6 @@ async def test_a_grant_opens_the_gate_and_a_revoke_closes_it(bot: Bot, settings:
     assert "`console:alice` has no role granted with /access" in nothing.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "commands/access/commands.py:99-108 (_show with a subject) answers the subject's roles only: the grant's "
-    "granter and time, stored with it, are listed by `/access show` without a subject alone"))
 async def test_access_show_of_one_person_names_who_granted_their_role(bot: Bot, transcript) -> None:
     await say(bot, transcript, "/access grant console:alice operator", user=ADMIN)
     shown = await say(bot, transcript, "/access show console:alice", user=ADMIN)
