@@ -177,7 +177,7 @@ class Gate:
                                     "refused", detail=detail)
         except Exception:  # the refusal still stands; the log keeps what the table could not
             log.warning("audit write failed for a refusal of %s (%s)", event.user, reason, exc_info=True)
-        return Rejected(Reply.failure(text, ephemeral=True))
+        return Rejected(Reply.failure(text, ephemeral=True), refused=reason)
 
 
 def _slack_dm(event: Event) -> bool:

@@ -60,9 +60,11 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """Answered right away (bad input; later: not allowed, rate limited); nothing is stored."""
+    """Answered right away (bad input, not allowed); nothing is stored. `refused` names the gate's
+    reason (permission, workspace, dm, identity) when the policy said no, None for bad input."""
 
     reply: Reply
+    refused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

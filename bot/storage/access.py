@@ -24,6 +24,9 @@ from bot.storage.sqlite_writer import writer_for
 
 _SECRET_KEY = re.compile(r"pass|secret|token|key|auth|credential", re.IGNORECASE)
 MASK = "•••"
+# `password=hunter2`, `api_key: "…"` inside a typed command line kept with a refusal
+_SECRET_PAIR = re.compile(r"(\b[\w.-]*(?:pass|secret|token|key|auth|credential)[\w.-]*\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)",
+                          re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ def mask(value: Any) -> Any:
         return {k: MASK if isinstance(k, str) and _SECRET_KEY.search(k) else mask(v) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v) for v in value]
+    if isinstance(value, str):
+        return _SECRET_PAIR.sub(lambda m: m.group(1) + MASK, value)
     return value
 
 

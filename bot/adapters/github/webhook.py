@@ -126,8 +126,11 @@ class WebhookReceiver:
         except Exception:
             log.exception("webhook delivery %s could not be stored", delivery)
             return _answer(label, "store_failed", 503, error="could not store the delivery; redeliver it")
-        for r in refused:  # a job the command table does not take: a defect of the translation, made loud
-            log.error("webhook delivery %s: a job was refused at intake: %s", delivery, r.reply.plain_text()[:300])
+        for r in refused:
+            if r.refused is not None:  # the policy said no to this sender (audited and counted by the gate)
+                log.info("webhook delivery %s: a job was not allowed (%s)", delivery, r.refused)
+            else:  # a job the command table does not take: a defect of the translation, made loud
+                log.error("webhook delivery %s: a job was refused at intake: %s", delivery, r.reply.plain_text()[:300])
         if outcome == DUPLICATE:
             return _answer(label, "duplicate", 200, duplicate=delivery)
         return _answer(label, "stored", 202, executions=len(requests) - len(refused))
