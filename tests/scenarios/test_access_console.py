@@ -21,6 +21,7 @@ from bot.intake import Accepted, Rejected
 from bot.settings import Settings
 from bot.storage.models import Status
 from commands.model import Conversation, Event
+from pool.fake import FakeLLM
 from tests.scenarios.github_env import running_worker
 
 ADMIN, ALICE = "console:root", "console:alice"
@@ -36,10 +37,11 @@ LINK = re.compile(r"valid 10 minutes: (http://127\.0\.0\.1:\d+/login/link/[A-Za-
 
 
 @pytest.fixture
-def settings(make_settings, db_url: str, tmp_path: Path) -> Settings:
+def settings(make_settings, db_url: str, tmp_path: Path, fake_llm: FakeLLM) -> Settings:
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY)
-    return make_settings(core={"database_url": db_url, "poll_interval": 0.05, "policy_file": str(policy)})
+    return make_settings(core={"database_url": db_url, "poll_interval": 0.05, "policy_file": str(policy)},
+                         llm={"openai_base_url": fake_llm.url, "llm_timeout": 2})
 
 
 @pytest.fixture
@@ -206,3 +208,13 @@ async def test_access_link_answers_a_one_time_login_url_and_a_new_one_each_time(
     urls = [LINK.search(s.text.strip()) for s in (first, second)]
     assert all(urls), (first.text, second.text)
     assert urls[0] is not None and urls[1] is not None and urls[0].group(1) != urls[1].group(1)
+
+
+async def test_an_llm_call_is_in_the_audit_with_model_tokens_and_cost(bot: Bot, transcript) -> None:
+    asked = await say(bot, transcript, "/ask what is our error budget? token=abc123", user=ADMIN)
+    assert asked.completed
+    [entry] = [e for e in await bot.access.audit(actor=ADMIN) if e.execution_id == asked.row["id"]]
+    detail = entry.detail or {}
+    assert (entry.action, entry.outcome, entry.place) == ("ask", "completed", "console:t")
+    assert detail["model"] and detail["tokens_in"] > 0 and detail["tokens_out"] > 0 and detail["cost"] is not None
+    assert "abc123" not in str(detail)  # a secret typed into the question is not kept in the trail
