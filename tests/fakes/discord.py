@@ -1,7 +1,8 @@
 """A fake Discord (REST + gateway WebSocket) on 127.0.0.1 driven by the real discord.py.
 
 REST: one catch-all route under `/api/v10` records every call (JSON or multipart with `payload_json`
-and `files[n]`) and answers with the shapes discord.py parses. Bodies go out with the exact
+and `files[n]`) and answers with the shapes discord.py parses (a DM channel opened by `User.send` is
+kept in `dm_channels`). Bodies go out with the exact
 `Content-Type: application/json` discord.py requires (ECOSYSTEM §2). Gateway: HELLO, then READY after
 IDENTIFY, heartbeat ACKs, and `dispatch(event, data)` pushes INTERACTION_CREATE / MESSAGE_CREATE.
 """
@@ -47,6 +48,7 @@ class FakeDiscord:
     _seq: itertools.count = field(default_factory=lambda: itertools.count(2))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    dm_channels: dict[str, str] = field(default_factory=dict)  # user id → the DM channel opened with them
 
     @property
     def api_url(self) -> str:
@@ -141,6 +143,11 @@ class FakeDiscord:
         parts = path.strip("/").split("/")
         if path == "/users/@me":
             return BOT, 200
+        if path == "/users/@me/channels":  # User.send opens the DM channel first
+            recipient = str((body or {}).get("recipient_id"))
+            channel = self.dm_channels.setdefault(recipient, str(next(self._ids) + 510000000000000000))
+            user = {"id": recipient, "username": "user", "global_name": None, "discriminator": "0", "avatar": None}
+            return {"id": channel, "type": 1, "last_message_id": None, "recipients": [user]}, 200
         if path == "/oauth2/applications/@me":
             return {"id": APP_ID, "name": "ops-bot", "icon": None, "description": "", "bot_public": False,
                     "bot_require_code_grant": False, "owner": BOT, "verify_key": "00" * 32, "flags": 0}, 200

@@ -109,7 +109,7 @@ def button_event(interaction: discord.Interaction, line: str | None = None) -> E
 
 
 def mention_event(registry: Registry, message: discord.Message) -> Event:
-    target = DiscordTarget(str(message.channel.id), "m", message_id=str(message.id))
+    target = DiscordTarget(str(message.channel.id), "m", message_id=str(message.id), user=str(message.author.id))
     # a guild not in the cache (no GUILD_CREATE yet) still names itself in the message's channel
     guild_id = message.guild.id if message.guild is not None else getattr(message.channel, "guild_id", None)
     user, groups = who(message.author, guild_id)
@@ -183,11 +183,30 @@ class GatewayClient(discord.Client):
             return
         result = await self.intake.submit(mention_event(self.registry, message), idempotency_key=f"discord:msg:{message.id}")
         if isinstance(result, Rejected):
-            await message.reply(
-                render.content(result.reply)[: render.CONTENT_CHARS], allowed_mentions=discord.AllowedMentions.none()
-            )
+            content = render.content(result.reply)[: render.CONTENT_CHARS]
+            if direct or not result.reply.ephemeral:
+                await message.reply(content, allowed_mentions=discord.AllowedMentions.none())
+            else:
+                await _tell_privately(message, content)
         elif isinstance(result, Accepted):
             log.debug("discord: mention %s stored as execution %s", message.id, result.execution_id)
 
+
+async def _tell_privately(message: discord.Message, content: str) -> None:
+    """A channel message is public and Discord has no ephemeral one outside interactions: an answer only
+    for the asker (a refusal, a usage error) goes to their DMs. DMs closed to the bot: a reaction on the
+    mention says it was not taken, and the text is not posted where others read it."""
+    try:
+        await message.author.send(content, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as e:
+        log.info("discord: could not DM %s the answer to mention %s (HTTP %s); reacting instead",
+                 message.author.id, message.id, e.status)
+        try:
+            await message.add_reaction(REFUSED_REACTION)
+        except discord.HTTPException:
+            log.info("discord: could not react to mention %s either", message.id)
+
+
+REFUSED_REACTION = "\N{NO ENTRY}"
 
 __all__ = ["GatewayClient", "PLATFORM", "button_event", "command_event", "mention_event"]

@@ -1,8 +1,9 @@
 """Reply → Discord REST through discord.py's `HTTPClient` (auth, rate-limit buckets, 429 retries).
 
 A deferred slash command is finished by editing the interaction's original response; a button click
-gets a follow-up; a mention gets a reply; anything else, or an interaction whose token expired, is a
-channel message. `post` returns `w:<id>` for messages owned by the interaction webhook and `<id>` for
+gets a follow-up; a mention gets a reply (one only for the asker, such as a data tool's rows, goes to
+the author's DMs: a channel message cannot be ephemeral); anything else, or an interaction whose token
+expired, is a channel message. `post` returns `w:<id>` for messages owned by the interaction webhook and `<id>` for
 channel messages, so `update` edits through the same route that created the message.
 """
 from __future__ import annotations
@@ -62,6 +63,7 @@ class DiscordOutbound:
         self.button_store = button_store
         self._remembered: dict[str, float] = {}  # key → when this process last stored it
         self._clock = clock
+        self._dms: dict[str, str] = {}  # user id → DM channel id
 
     async def start(self) -> None:
         try:
@@ -110,6 +112,11 @@ class DiscordOutbound:
             for m in msgs:
                 await self._webhook("POST", target, None, m, flags=EPHEMERAL)
             return None
+        if not webhook and _private(reply) and final and target.kind == "m" and target.user:
+            dm = await self._dm(target.user)
+            for m in msgs:
+                await self._channel("POST", dm, None, m)
+            return None
         if webhook and target.kind == "i":
             await self._webhook("PATCH", target, ORIGINAL, msgs[0])
             ref = f"w:{ORIGINAL}"
@@ -137,6 +144,12 @@ class DiscordOutbound:
             await self._webhook("DELETE", target, ref[2:])
             await self.post(conversation, reply, final=True)
             return
+        if not on_webhook and _private(reply) and final and target.kind == "m" and target.user:
+            # the progress shown in the channel was public; the answer itself is only for the asker
+            await self.http.request(Route("DELETE", "/channels/{channel_id}/messages/{message_id}",
+                                          channel_id=target.channel, message_id=ref))
+            await self.post(conversation, reply, final=True)
+            return
         if on_webhook:
             await self._webhook("PATCH", target, ref[2:], msgs[0])
         else:
@@ -152,6 +165,13 @@ class DiscordOutbound:
                 await self._channel("POST", target.channel, None, m)
 
     # -- REST -------------------------------------------------------------------------------------------
+    async def _dm(self, user: str) -> str:
+        """The DM channel with `user` (Discord answers with the existing one when there is one)."""
+        channel = self._dms.get(user)
+        if channel is None:
+            channel = self._dms[user] = str((await self.http.start_private_message(int(user)))["id"])
+        return channel
+
     async def _channel(self, method: str, channel: str, message_id: str | None, m: render.Message) -> dict[str, Any]:
         if message_id is None:
             route = Route(method, "/channels/{channel_id}/messages", channel_id=channel)

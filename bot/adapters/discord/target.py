@@ -5,7 +5,8 @@
   answer replaces that deferred response while the token is fresh (15 minutes), else it is posted in
   the channel;
 - `c:<application id>:<interaction id>:<token>`: a button click; the answer is a follow-up message;
-- `m:<message id>`: a mention; the answer replies to that message;
+- `m:<message id>[:<user id>]`: a mention; the answer replies to that message, and an answer only for
+  the asker (a refusal, a data tool's rows) goes to the author's DMs instead;
 - nothing: a plain channel message (alerts, reports).
 The token lets the worker, possibly in another process, finish the interaction; it expires after 15
 minutes, and an expired one is ignored. `Conversation.__str__` would show it, so code here never logs
@@ -36,12 +37,13 @@ class DiscordTarget:
     interaction_id: str | None = None
     token: str | None = None
     message_id: str | None = None
+    user: str | None = None  # a mention's author: whom a private answer goes to
 
     def conversation(self) -> Conversation:
         if self.kind in ("i", "c"):
             thread = f"{self.kind}:{self.application_id}:{self.interaction_id}:{self.token}"
         elif self.kind == "m":
-            thread = f"m:{self.message_id}"
+            thread = f"m:{self.message_id}" + (f":{self.user}" if self.user else "")
         else:
             thread = None
         return Conversation(PLATFORM, self.channel, thread)
@@ -55,7 +57,8 @@ class DiscordTarget:
             iid, _, token = rest.partition(":")
             return cls(conversation.channel, kind, app, iid, token)
         if kind == "m":
-            return cls(conversation.channel, "m", message_id=rest)
+            message_id, _, user = rest.partition(":")  # rows stored before the author was kept have none
+            return cls(conversation.channel, "m", message_id=message_id, user=user or None)
         return cls(conversation.channel)
 
     def webhook_usable(self, now: float | None = None) -> bool:
