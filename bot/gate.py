@@ -45,13 +45,15 @@ class Grants:
         self.version = 0
 
     async def current(self) -> dict[str, frozenset[str]]:
-        if self._clock() >= self._fresh_until:
+        now = self._clock()
+        if now >= self._fresh_until:
             if self._loading is None:
                 self._loading = asyncio.ensure_future(self._load())
-            try:
+            # Under load the grants are reloaded every second; the requests meanwhile take the ones read
+            # less than 2 s ago rather than park behind the read (it would stall a burst of acks). Older
+            # ones (an idle process, a change made here: invalidate) are waited for.
+            if now >= self._fresh_until + self.ttl:
                 await asyncio.shield(self._loading)
-            except Exception:  # the database is away: keep the last grants rather than refuse everyone
-                log.warning("access grants could not be read; using the last known ones", exc_info=True)
         return self._by_subject
 
     async def _load(self) -> None:
@@ -63,6 +65,8 @@ class Grants:
             if loaded != self._by_subject:
                 self._by_subject, self.version = loaded, self.version + 1
             self._fresh_until = self._clock() + self.ttl
+        except Exception:  # the database is away: keep the last grants rather than refuse everyone
+            log.warning("access grants could not be read; using the last known ones", exc_info=True)
         finally:
             self._loading = None
 
