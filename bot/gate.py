@@ -7,7 +7,7 @@ A refusal is answered at once (ephemeral, in the asker's language, naming what i
 written to the audit trail; an admitted request carries its roles on the Execution row, where the handler
 reads them for what only it can check (a tool, a repository). Nothing here waits on a platform more than
 once per person and TTL, nor on the database more than once per `grants_ttl` per process: that is how
-a grant made in one process takes effect in the others within a second.
+a grant made in one process takes effect in the others within about two seconds.
 """
 from __future__ import annotations
 

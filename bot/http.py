@@ -50,13 +50,13 @@ def build_http_app(bot: Bot, extra_routes: Sequence[BaseRoute] | None = None) ->
     auth = WebAuth(_starlette([]), access.tokens, public=public, status_public=core.status_public,
                    locale=bot.settings.reports.report_locale)
     auth.app = _starlette([
+        *platform_routes,  # first: Starlette tries routes in order, and these are the acknowledgement paths
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics),
         *auth_routes(auth, secure_cookie=core.web_url().startswith("https://")),
         *audit_routes(access),
         *status_routes(bot),
-        *platform_routes,
     ])
     return auth
 

@@ -74,12 +74,16 @@ class WebAuth:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        needed = required_role(scope["path"], self.public, self.status_public)
+        path = scope["path"]
+        needed = required_role(path, self.public, self.status_public)
+        if needed is None and path != "/":  # the platforms' signed routes, health, sign-in: nothing to look up
+            await self.app(scope, receive, send)
+            return
         request = Request(scope)
-        principal = await self.principal(request) if needed is not None or scope["path"] == "/" else None
+        principal = await self.principal(request)
         if principal is not None:
             scope.setdefault("state", {})["principal"] = principal
-        if needed is None:
+        if needed is None:  # the page with STATUS_PUBLIC: open, naming whoever is signed in
             await self.app(scope, receive, send)
             return
         if principal is None:

@@ -1,7 +1,7 @@
 """/access grant|revoke|show|link, /whoami and /audit: who may do what, changed and read from chat.
 
 Grants are stored (with who changed what, in the same transaction as its audit row) and reach every
-process within a second. Roles that come from the policy file change only in the file: /access says so.
+process within about two seconds. Roles that come from the policy file change only in the file: /access says so.
 """
 from __future__ import annotations
 
