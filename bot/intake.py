@@ -104,7 +104,15 @@ class Intake:
                 cmd = self.registry.get(event.command or "")
                 checked = cmd.check(request.args)
             else:
-                cmd, checked = self.registry.resolve(event.text, event.command)
+                if event.command is not None:
+                    cmd, rest = self.registry.get(event.command), event.text
+                else:
+                    cmd, rest = self.registry.split(event.text)
+                if cmd.hidden and event.source != "console":
+                    # internal commands come as mappings (GitHub jobs, schedules) or from the operator's
+                    # terminal; typed in chat, a button or GitHub text they do not exist (same answer)
+                    raise self.registry.unknown(cmd.name)
+                checked = cmd.parse(rest)
         except UnknownCommand as e:
             return Rejected(unknown_reply(e, locale))
         except UsageError as e:

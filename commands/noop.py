@@ -20,6 +20,6 @@ COMMAND = Command(
     name="noop",
     help="Do nothing (benchmarks and tests); optionally wait some seconds first, showing progress.",
     handler=noop_command,
-    args=(Arg("seconds", "seconds to wait", required=False),),
+    args=(Arg("seconds", "seconds to wait", required=False, bounds=(0, 60)),),
     hidden=True,
 )

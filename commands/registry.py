@@ -34,6 +34,7 @@ class Arg:
     rest: bool = False
     choices: tuple[str, ...] | None = None
     default: str | None = None
+    bounds: tuple[float, float] | None = None  # a number in [low, high], checked at intake (before anything runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,7 @@ def parse_args(cmd: Command, text: str) -> Args:
             break
         if arg.choices and token not in arg.choices:
             raise _usage(cmd, "usage_choices", name=arg.name, choices=", ".join(arg.choices))
+        _check_bounds(cmd, arg, token)
         values[arg.name] = token
         pos = _skip_space(text, m.end())
     if pos < len(text) and text[pos:].strip():
@@ -154,6 +156,18 @@ def parse_args(cmd: Command, text: str) -> Args:
             raise _usage(cmd, "usage_missing", name=arg.name)
         values[arg.name] = arg.default
     return Args(values)
+
+
+def _check_bounds(cmd: Command, arg: Arg, value: Any) -> None:
+    if arg.bounds is None:
+        return
+    low, high = arg.bounds
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not low <= number <= high:  # NaN and inf fail too
+        raise _usage(cmd, "usage_range", name=arg.name, low=f"{low:g}", high=f"{high:g}")
 
 
 def check_args(cmd: Command, given: Mapping[str, Any]) -> Args:
@@ -171,6 +185,7 @@ def check_args(cmd: Command, given: Mapping[str, Any]) -> Args:
         elif arg.choices and value not in arg.choices:
             raise _usage(cmd, "usage_choices", name=arg.name, choices=", ".join(arg.choices))
         else:
+            _check_bounds(cmd, arg, value)
             values[arg.name] = value
     for name in values.keys() & given.keys() - {a.name for a in cmd.args}:
         values[name] = given[name]
@@ -209,8 +224,12 @@ class Registry:
         try:
             return self._table[key]
         except KeyError:
-            names = [c.name for c in self.visible()]
-            raise UnknownCommand(key, difflib.get_close_matches(key, names, n=3, cutoff=0.5)) from None
+            raise self.unknown(key) from None
+
+    def unknown(self, name: str) -> UnknownCommand:
+        """The error for a name nobody may type here, with the visible commands close to it."""
+        names = [c.name for c in self.visible()]
+        return UnknownCommand(name, difflib.get_close_matches(name, names, n=3, cutoff=0.5))
 
     def split(self, line: str) -> tuple[Command, str]:
         """'/ask what is up' → (ask, 'what is up'). A line with no command name is an empty command."""

@@ -12,6 +12,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "usage": {"en": "Usage: `{usage}`", "ja": "使い方: `{usage}`"},
     "usage_unknown_option": {"en": "unknown option --{name}", "ja": "--{name} というオプションはありません"},
     "usage_needs_value": {"en": "--{name} needs a value", "ja": "--{name} には値が必要です"},
+    "usage_range": {"en": "{name} must be a number from {low} to {high}", "ja": "{name} には {low} から {high} までの数値を指定してください"},
     "usage_choices": {"en": "{name} must be one of: {choices}", "ja": "{name} は次のいずれかを指定してください: {choices}"},
     "usage_unknown_argument": {"en": "unknown argument {name}", "ja": "{name} という引数はありません"},
     "usage_unexpected": {"en": "unexpected argument: {text}", "ja": "余分な引数があります: {text}"},
