@@ -88,6 +88,7 @@ class Bot:
             Claim(owner=self.instance, shared=shared, pinned=pinned), self.intake.doorbell,
             concurrency=concurrency or core.worker_concurrency, lease_seconds=core.lease_seconds,
             poll_interval=core.poll_interval, retry_delay=core.retry_delay, audit=self.access,
+            deadline=lambda cmd: core.deadline_for(cmd.name, cmd.deadline),
         )
 
 

@@ -57,6 +57,13 @@ class CoreSettings(BaseSettings):
         None, description="TOML file of roles, members and permission rules (docs/access.md); the defaults apply without one",
     )
     audit_retention_days: float = Field(90.0, gt=0, description="Days of audit events kept (refusals, access changes)")
+    command_deadline: float = Field(
+        120.0, gt=0, description="Seconds one attempt of a command may run before it is stopped and marked FAILED"
+        " (/ask 300, reviews 600 unless COMMAND_DEADLINES says otherwise)",
+    )
+    command_deadlines: str | None = Field(
+        None, description="Per command kind, e.g. ask=600,report=60,github-review=900 (seconds)",
+    )
     public_url: str | None = Field(
         None, description="The address people open the web pages at, e.g. https://chatops.example.com; /access link"
         " builds its sign-in links from it (default http://HOST:PORT). https also marks the session cookie Secure",
@@ -85,10 +92,37 @@ class CoreSettings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return v.upper()
 
-    @field_validator("alert_channel", "report_channel", "policy_file", "public_url", "metrics_port", mode="before")
+    @field_validator("alert_channel", "report_channel", "policy_file", "public_url", "metrics_port", "command_deadlines",
+                     mode="before")
     @classmethod
     def _blank(cls, v: object) -> object:
         return _blank_to_none(v)
+
+    @field_validator("command_deadlines")
+    @classmethod
+    def _check_deadlines(cls, v: str | None) -> str | None:
+        cls.deadline_map(v)
+        return v
+
+    @staticmethod
+    def deadline_map(v: str | None) -> dict[str, float]:
+        found: dict[str, float] = {}
+        for part in (v or "").split(","):
+            if not part.strip():
+                continue
+            kind, sep, seconds = part.partition("=")
+            try:
+                value = float(seconds)
+            except ValueError:
+                value = -1.0
+            if not sep or not kind.strip() or not 0 < value < float("inf"):
+                raise ValueError(f"{part.strip()!r}: expected kind=seconds, e.g. ask=600")
+            found[kind.strip().lstrip("/").lower()] = value
+        return found
+
+    def deadline_for(self, kind: str, default: float | None) -> float:
+        """Seconds one attempt of `kind` may run: COMMAND_DEADLINES, else the command's own, else COMMAND_DEADLINE."""
+        return self.deadline_map(self.command_deadlines).get(kind) or default or self.command_deadline
 
     @field_validator("public_url")
     @classmethod

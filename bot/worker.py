@@ -12,7 +12,10 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Callable
 from typing import Any
+
+from prometheus_client import Counter
 
 from bot import metrics
 from bot.adapters.base import Outbound, Outbounds
@@ -27,8 +30,9 @@ from commands.context import Context, Services
 from commands.dispatch import Outcome, run_handler
 from commands.errors import UnknownCommand
 from commands.model import Conversation, Reply
-from commands.registry import Args, Registry
+from commands.registry import Args, Command, Registry
 
+DEADLINES = Counter("chatops_execution_deadlines_total", "Executions stopped at their deadline, by kind", ["kind"])
 log = logging.getLogger("chatops.worker")
 
 
@@ -88,9 +92,10 @@ class Worker:
         poll_interval: float = 0.5,
         retry_delay: float = 30.0,
         audit: AccessStore | None = None,
+        deadline: Callable[[Command], float] = lambda cmd: cmd.deadline or 120.0,
     ) -> None:
         self.store, self.registry, self.services, self.outbounds = store, registry, services, outbounds
-        self.retry_delay, self.audit = retry_delay, audit
+        self.retry_delay, self.audit, self.deadline = retry_delay, audit, deadline
         self.claim = claim
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -267,4 +272,14 @@ class Worker:
         except UnknownCommand:
             text = t("handler_gone", row.locale, kind=row.kind)
             return Outcome(Reply.failure(text), text), ctx
-        return await run_handler(cmd, ctx, Args(row.args)), ctx
+        limit = self.deadline(cmd)
+        try:
+            # the handler is cancelled at its deadline (a stalled stream, a runaway tool, `/noop 1e9`): the
+            # execution ends FAILED with the reason rather than holding a slot and its lease for ever
+            async with asyncio.timeout(limit):
+                return await run_handler(cmd, ctx, Args(row.args)), ctx
+        except TimeoutError:
+            DEADLINES.labels(cmd.name).inc()
+            log.warning("execution %s (%s) stopped at its deadline of %gs", row.id, cmd.name, limit)
+            text = t("worker.deadline", row.locale, name=cmd.name, seconds=f"{limit:g}")
+            return Outcome(Reply.failure(text), f"deadline: stopped after {limit:g}s"), ctx

@@ -66,6 +66,7 @@ def _tool_reply(ctx: Context, answer: ToolAnswer) -> Reply:
 
 COMMAND = Command(
     name="ask",
+    deadline=300.0,  # a streamed answer, with tool rounds, takes longer than the default
     help=t("help.ask"),
     handler=ask_command,
     args=(Arg("question", t("help.ask.question"), rest=True),),

@@ -19,6 +19,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This button no longer works (its command was not found); run the command again.",
         "ja": "このボタンは使えなくなりました（コマンドが見つかりません）。もう一度コマンドを実行してください。",
     },
+    "worker.deadline": {
+        "en": "`/{name}` was stopped: it ran longer than its limit of {seconds} s. Try a smaller request; an operator can"
+              " raise the limit (COMMAND_DEADLINES).",
+        "ja": "`/{name}` は制限時間（{seconds} 秒）を超えたため停止しました。範囲を小さくして再度お試しください。"
+              "制限はオペレーターが COMMAND_DEADLINES で変更できます。",
+    },
     "handler_gone": {
         "en": "this bot has no handler for {kind!r} any more",
         "ja": "このボットには {kind!r} を処理するコマンドがもうありません",

@@ -55,6 +55,7 @@ async def github_reply(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="github-reply", help="Answer an @mention in a GitHub thread (webhook).", handler=github_errors(github_reply),
+    deadline=300.0,
     hidden=True,
     args=keyed(required=("repo", "number"), optional=("installation", "is_pr", "comment_id", "asker", "question")),
     priority=GITHUB,

@@ -154,6 +154,7 @@ async def github_review(ctx: Context, args: Args) -> Reply:
 
 COMMAND = Command(
     name="github-review", help="Review a pull request (GitHub webhook).", handler=github_errors(github_review),
+    deadline=600.0,
     hidden=True,
     args=keyed(required=("repo", "number"), optional=("installation", "action", "head_sha", "before", "after")), priority=GITHUB,
 )
