@@ -5,7 +5,7 @@ OpenAI `POST /v1/chat/completions` (+ `GET /v1/models`), Anthropic `POST /v1/mes
 `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse`, Ollama `POST /api/chat`;
 the models lists `chatops check` reads: `GET /v1/models`, `/v1beta/models`, `/api/tags`.
 Knobs: latency, status, fail_rate, retry_after, malformed, hang, reply, usage, tool_calls, chunk_delay,
-cut_after.
+cut_after, keepalive_after.
 A per-request script (`server.script.append(Behavior(...))`) overrides the default for the next requests.
 Run alone: `python -m pool.fake --port 8901 --latency 0.1` (prints its OpenAI base URL).
 """
@@ -40,6 +40,8 @@ class Behavior:
     tool_calls_always: bool = False  # call the tools even after a tool result (a model stuck in a loop)
     chunk_delay: float = 0.0  # pause between streamed chunks
     cut_after: int | None = None  # drop the connection after this many streamed chunks
+    keepalive_after: int | None = None  # after this many chunks send only SSE keep-alive comments (≤ 60 s)
+    keepalive_every: float = 0.05
 
 
 @dataclass
@@ -143,6 +145,18 @@ class FakeLLM:
             if b.cut_after is not None and i >= b.cut_after:
                 assert request.transport is not None
                 request.transport.close()  # mid-answer: the client sees an incomplete body
+                return resp
+            if b.keepalive_after is not None and i >= b.keepalive_after:
+                # a provider (or a proxy) that keeps the connection open with comments and never finishes
+                deadline = asyncio.get_running_loop().time() + 60
+                while asyncio.get_running_loop().time() < deadline:
+                    try:
+                        # SSE: a comment line; NDJSON (Ollama): an empty line
+                        await resp.write(b"\n" if "ndjson" in render.content_type else b": keep-alive\n\n")
+                    except (ConnectionResetError, RuntimeError):  # the client gave up
+                        self.disconnects += 1
+                        return resp
+                    await asyncio.sleep(b.keepalive_every)
                 return resp
             await resp.write(chunk)
             if b.chunk_delay:

@@ -62,11 +62,13 @@ class HTTPChatClient:
 
     def __init__(
         self, base_url: str | None, *, api_key: str | None, model: str, timeout: float = 60.0, name: str | None = None,
-        max_connections: int = 0, max_tokens: int = 1024,
+        max_connections: int = 0, max_tokens: int = 1024, stream_limit: float | None = None,
     ) -> None:
         self.name = name or self.kind
         self.model = model
         self.timeout = timeout
+        # a whole streamed answer: a provider that trickles tokens for ever is cut off too
+        self.stream_limit = stream_limit or max(600.0, timeout * 10)
         self.max_tokens = max_tokens
         self.base_url = (base_url or self.default_base).rstrip("/")
         self._headers = {**_JSON, **self.auth_headers(api_key)}
@@ -130,6 +132,7 @@ class HTTPChatClient:
         state = self.stream_state(model, messages)
         seen = 0
         started = time.perf_counter()
+        give_up = time.monotonic() + self.stream_limit
         try:
             async with asyncio.timeout(timeout):
                 resp = await self._http().post(self.base_url + path, data=json.dumps(body))
@@ -137,9 +140,12 @@ class HTTPChatClient:
             try:
                 if resp.status >= 400:
                     raise self._status_error(resp.status, await resp.read(), resp.headers.get("Retry-After"))
+                # `timeout` bounds each gap between events that carry something: SSE comments and blank
+                # keep-alive lines do not reset it (a provider sending only those never ends otherwise),
+                # and the whole answer is bounded by `stream_limit`
+                quiet_until = min(time.monotonic() + timeout, give_up)
                 while True:
-                    # the per-attempt timeout bounds each gap between chunks, not the whole answer
-                    async with asyncio.timeout(timeout):
+                    async with asyncio.timeout_at(_loop_time(quiet_until)):
                         line = await resp.content.readline()
                     if not line:
                         finished = True
@@ -147,6 +153,7 @@ class HTTPChatClient:
                     event = self._decode(line)
                     if event is None:
                         continue
+                    quiet_until = min(time.monotonic() + timeout, give_up)
                     seen += 1
                     try:
                         delta = state.feed(event)
@@ -206,3 +213,8 @@ class HTTPChatClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _loop_time(monotonic_at: float) -> float:
+    """asyncio.timeout_at takes the loop's clock; the deadlines here are kept on time.monotonic()."""
+    return asyncio.get_running_loop().time() + (monotonic_at - time.monotonic())

@@ -143,3 +143,29 @@ async def test_a_closed_port_is_unavailable() -> None:
             await c.complete(QUESTION)
     finally:
         await c.aclose()
+
+
+@pytest.mark.parametrize("kind", ["openai", "ollama"])
+async def test_a_stream_of_keep_alives_ends_at_the_idle_timeout(fake_llm: FakeLLM, kind: str) -> None:
+    # a provider or proxy that keeps the connection open with comments/blank lines and never finishes
+    fake_llm.behavior = Behavior(keepalive_after=2, keepalive_every=0.05)
+    c = CLIENTS[kind](fake_llm.base_url(kind), api_key=None, model="m", timeout=0.4)
+    t0 = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(ProviderTimeout):
+            await collect(c, QUESTION)
+    finally:
+        await c.aclose()
+    assert 0.4 <= asyncio.get_running_loop().time() - t0 < 2.0  # keep-alives did not reset the idle clock
+
+
+async def test_a_trickling_stream_ends_at_its_total_limit(fake_llm: FakeLLM) -> None:
+    fake_llm.behavior = Behavior(reply=" ".join(["word"] * 200), chunk_delay=0.05)  # ~10 s of real tokens
+    c = CLIENTS["openai"](fake_llm.url, api_key=None, model="m", timeout=1.0, stream_limit=0.6)
+    t0 = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(ProviderTimeout):
+            await collect(c, QUESTION)
+    finally:
+        await c.aclose()
+    assert 0.6 <= asyncio.get_running_loop().time() - t0 < 2.0
