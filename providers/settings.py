@@ -25,7 +25,11 @@ class MCPSettings(BaseSettings):
     mcp_timeout: float = Field(30.0, gt=0, description="Seconds one MCP tool call may take")
     mcp_db_max_rows: int = Field(200, ge=1, le=100_000, description="Rows db.query returns before truncating")
     mcp_db_statement_timeout: float = Field(
-        10.0, gt=0, description="Seconds one db.query statement may run (PostgreSQL statement_timeout)"
+        10.0, gt=0, description="Seconds one db.query statement may run (PostgreSQL statement_timeout; SQLite is interrupted)"
+    )
+    mcp_db_max_result_bytes: int = Field(
+        1_000_000, ge=1_000, le=100_000_000,
+        description="Bytes of rows (as JSON) db.query returns before truncating; rows are fetched in batches up to it",
     )
     mcp_operators: str | None = Field(
         None, description="Comma-separated user ids allowed to call writing MCP tools (after a confirmation)"
