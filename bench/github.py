@@ -49,12 +49,13 @@ async def _serve(db_url: str, keep_bodies: bool) -> None:
     from starlette.responses import Response
     from starlette.routing import Route
 
+    from bench.slack import UNREFUSING
     from bot.app import open_bot
     from bot.http import build_http_app
     from bot.server import HttpServer
     from bot.settings import load_settings
 
-    settings = load_settings(None, core={"database_url": db_url, "log_level": "WARNING"},
+    settings = load_settings(None, core={"database_url": db_url, "log_level": "WARNING", "rate_limits": UNREFUSING},
                              github={"github_webhook_secret": SECRET}, github_bot={"github_keep_bodies": keep_bodies})
 
     async def bare(request: Request) -> Response:

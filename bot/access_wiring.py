@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.gate import Gate
 from bot.members import MemberLookup
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.storage.access import AccessStore
 from bot.storage.tokens import TokenStore
@@ -77,5 +78,6 @@ class BotAccess(AccessStore):
         return None if self.links is None else await self.links(subject, role)
 
 
-def build_gate(settings: Settings, store: AccessStore, members: dict[str, MemberLookup], policy: Policy) -> Gate:
-    return Gate(policy, store, members, allowed_spaces(settings))
+def build_gate(settings: Settings, store: AccessStore, members: dict[str, MemberLookup], policy: Policy,
+               rates: RateLimiter | None = None) -> Gate:
+    return Gate(policy, store, members, allowed_spaces(settings), rates=rates)

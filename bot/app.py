@@ -30,6 +30,7 @@ from bot.doorbell import Doorbell
 from bot.intake import Intake
 from bot.llm_wiring import open_llm
 from bot.members import MemberLookup
+from bot.ratelimit import RateLimiter, parse_limits
 from bot.settings import Settings
 from bot.spine import Spine
 from bot.status import BotStatus
@@ -136,7 +137,9 @@ async def open_bot(
             return f"{web_url}/login/link/{await tokens.create_link(subject, role)}"
 
         access = BotAccess(AccessStore(engine), links=login_link, tokens=tokens)
-        access.gate = build_gate(settings, access, members, policy)
+        limits = parse_limits(core.rate_limits)
+        rates = await stack.enter_async_context(RateLimiter(engine, limits).running()) if limits else None
+        access.gate = build_gate(settings, access, members, policy, rates)
         intake = Intake(store, registry, Doorbell(), max_attempts=core.max_attempts, middleware=[access.gate] if gate else [])
 
         llm = await stack.enter_async_context(open_llm(settings.llm, store, settings.keys))

@@ -12,18 +12,20 @@ a grant made in one process takes effect in the others within about two seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import Counter
 
 from bot.intake import Decision, Next, Rejected, Request
 from bot.members import MemberLookup, Membership
+from bot.ratelimit import RateLimiter
 from bot.storage.access import AccessStore
 from commands.access.identity import Identity, mention
 from commands.access.policy import Policy, Verdict
-from commands.access.rules import SPACE_SETTINGS, actions_for, place_refusal, refusal
+from commands.access.rules import SPACE_SETTINGS, actions_for, place_refusal, rate_refusal, refusal
 from commands.model import Event, Reply
 
 log = logging.getLogger("chatops.access")
@@ -82,9 +84,10 @@ class Grants:
 class Gate:
     def __init__(
         self, policy: Policy, store: AccessStore, members: Mapping[str, MemberLookup],
-        spaces: Mapping[str, frozenset[str] | None], *, grants_ttl: float = 1.0,
+        spaces: Mapping[str, frozenset[str] | None], *, grants_ttl: float = 1.0, rates: RateLimiter | None = None,
     ) -> None:
         self.policy, self.store, self.members, self.spaces = policy, store, members, spaces
+        self.rates = rates
         self.grants = Grants(store, grants_ttl)
         self._roles: dict[tuple[str, tuple[str, ...], bool, int], frozenset[str]] = {}
         self._memberships: dict[tuple[str, int], tuple[float, Membership]] = {}
@@ -116,8 +119,38 @@ class Gate:
             verdict = self._allows(roles, action, channel, repo, later)
             if not verdict.allowed:
                 return await self._refuse(request, "permission", self.explain(verdict, request.locale, event), verdict)
+        if self.rates is not None and (limited := self._rate(identity, event, request.locale)) is not None:
+            return await limited
         request.roles = roles
         return await call_next(request)
+
+    def _rate(self, identity: Identity, event: Event, locale: str) -> Awaitable[Rejected] | None:
+        """Per person and conversation for people; per sender for GitHub work; none for the console and the
+        scheduler (the operator's terminal, the bot's own jobs)."""
+        platform = identity.platform
+        if platform in ("console", "system"):
+            return None
+        conversation = event.conversation
+        if platform == "github":
+            wanted = [("github", str(identity))]
+        else:
+            wanted = [("user", str(identity)), ("channel", f"{conversation.platform}:{conversation.channel}")]
+        assert self.rates is not None
+        hit = self.rates.take(wanted)
+        if hit is None:
+            return None
+        return self._limited(identity, event, locale, *hit)
+
+    async def _limited(self, identity: Identity, event: Event, locale: str, scope: str, wait: float) -> Rejected:
+        REFUSED.labels("rate").inc()
+        text = rate_refusal(scope, wait, locale)
+        assert self.rates is not None
+        key = str(identity) if scope != "channel" else f"{event.conversation.platform}:{event.conversation.channel}"
+        if self.rates.first_refusal(scope, key):  # a flood is audited once per window, not per request
+            with contextlib.suppress(Exception):
+                await self.store.record(str(identity), f"{event.conversation.platform}:{event.conversation.channel}",
+                                        "rate", "refused", detail={"reason": "rate", "scope": scope, "retry_after": wait})
+        return Rejected(Reply.failure(text, ephemeral=True), refused="rate")
 
     def _allows(self, roles: frozenset[str], action: str, channel: str, repo: str | None, later: bool) -> Verdict:
         """The policy's answer, remembered: the policy is fixed for the process, so one answer per question."""

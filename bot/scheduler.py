@@ -178,9 +178,11 @@ class Scheduler:
         deliveries = await self.bot.store.github.purge_deliveries(now - DELIVERY_DAYS * 86400)
         audit = await self.bot.access.prune(now - self.bot.settings.core.audit_retention_days * 86400)
         web = await self.bot.access.tokens.prune(now)
+        gate = self.bot.access.gate
+        rates = await gate.rates.prune(now) if gate is not None and gate.rates is not None else 0
         log.info(
             "retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids, %d audit events,"
-            " %d ended sessions and links", removed, buttons, deliveries, audit, web,
+            " %d ended sessions and links, %d rate-limit windows", removed, buttons, deliveries, audit, web, rates,
         )
 
     async def enqueue_report(self, job: str, slot: str, window: str) -> int:

@@ -57,6 +57,11 @@ class CoreSettings(BaseSettings):
         None, description="TOML file of roles, members and permission rules (docs/access.md); the defaults apply without one",
     )
     audit_retention_days: float = Field(90.0, gt=0, description="Days of audit events kept (refusals, access changes)")
+    rate_limits: str = Field(
+        "user=30/60s,channel=120/60s,github=30/3600s",
+        description="Requests allowed per person (user), per conversation (channel) and per GitHub sender (github),"
+        " shared by every process; `off` turns them off",
+    )
     command_deadline: float = Field(
         120.0, gt=0, description="Seconds one attempt of a command may run before it is stopped and marked FAILED"
         " (/ask 300, reviews 600 unless COMMAND_DEADLINES says otherwise)",
@@ -97,6 +102,14 @@ class CoreSettings(BaseSettings):
     @classmethod
     def _blank(cls, v: object) -> object:
         return _blank_to_none(v)
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _check_rates(cls, v: str) -> str:
+        from bot.ratelimit import parse_limits
+
+        parse_limits(v)
+        return v
 
     @field_validator("command_deadlines")
     @classmethod

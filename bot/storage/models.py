@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, inspect
+from sqlalchemy import JSON, BigInteger, Column, Index, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -199,9 +199,21 @@ def table_of(model: type[SQLModel]) -> Table:
     return table
 
 
+class RateWindow(SQLModel, table=True):
+    """Requests counted for one rate-limit key (`user:slack:T1/U1`, `channel:…`, `github:…`) in one fixed
+    window (`window` = start // period). Each process adds its counts about once a second (bot/ratelimit.py)."""
+
+    __tablename__ = "rate_window"
+
+    key: str = Field(primary_key=True, max_length=300)
+    window: int = Field(primary_key=True, sa_type=BigInteger)
+    used: int = 0
+
+
 EXEC = table_of(Execution)
 GRANTS = table_of(AccessGrant)
 AUDIT = table_of(AuditEvent)
 TOKENS = table_of(ApiToken)
 LOGIN_LINKS = table_of(LoginLink)
+RATE_WINDOWS = table_of(RateWindow)
 SECRETS = table_of(StoredSecret)

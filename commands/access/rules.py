@@ -54,3 +54,13 @@ def place_refusal(reason: str, platform: str, locale: str) -> str:
         space = t("access.space.slack" if platform == "slack" else "access.space.discord", locale)
         return t("access.workspace_refused", locale, space=space, setting=SPACE_SETTINGS.get(platform, ""))
     return t("access.unknown_identity", locale)
+
+
+def rate_refusal(scope: str, seconds: float, locale: str) -> str:
+    """Too many requests from this person (`user`), conversation (`channel`) or GitHub sender (`github`)."""
+    wait = f"{seconds:.0f}"
+    if scope == "channel":
+        return t("rate.channel", locale, seconds=wait)
+    if scope == "github":
+        return t("rate.github", locale, seconds=wait)
+    return t("rate.user", locale, seconds=wait)

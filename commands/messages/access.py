@@ -29,6 +29,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "リクエストの送信者を確認できなかったため、実行しませんでした。",
     },
     "access.no_roles": {"en": "(none)", "ja": "（なし）"},
+    "rate.user": {
+        "en": "You are sending requests faster than this bot allows. Try again in {seconds} s.",
+        "ja": "リクエストの送信が速すぎます。{seconds} 秒後にもう一度お試しください。",
+    },
+    "rate.channel": {
+        "en": "This channel is sending requests faster than this bot allows. Try again in {seconds} s.",
+        "ja": "このチャンネルからのリクエストが多すぎます。{seconds} 秒後にもう一度お試しください。",
+    },
+    "rate.github": {
+        "en": "This GitHub account has started more bot work than this bot allows per hour. Try again in {seconds} s.",
+        "ja": "この GitHub アカウントからのボットへの依頼が上限に達しました。{seconds} 秒後にもう一度お試しください。",
+    },
     "access.whoami_title": {"en": "Who you are to the bot", "ja": "ボットから見たあなた"},
     "access.identity": {"en": "Identity", "ja": "ID"},
     "access.roles": {"en": "Roles", "ja": "ロール"},
