@@ -39,6 +39,7 @@ from bot.storage.engine import create_engine, masked_url
 from bot.storage.migrate import upgrade
 from bot.storage.store import Claim, Store
 from bot.storage.tokens import TokenStore
+from bot.storage.writes import WriteStore
 from bot.worker import Worker
 from commands import Registry, default_commands
 from commands.context import Services
@@ -155,7 +156,7 @@ async def open_bot(
         services = Services(
             registry=registry, status=BotStatus(store), llm=llm, llm_hint=NOT_CONFIGURED_HINT, mcp=hub,
             github=handler_services(settings, github, store, router) if github else None, reports=reports,
-            policy=policy, access=access,
+            policy=policy, access=access, writes=WriteStore(engine),
         )
         yield Bot(settings, spine, services, router, access, opened)
 

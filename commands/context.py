@@ -98,6 +98,16 @@ class AccessAdmin(Protocol):
     async def prune(self, older_than: float) -> int: ...
 
 
+class WriteGuard(Protocol):
+    """Writing actions happen once: confirmation nonces and effect markers (bot/storage/writes.py)."""
+
+    async def ask(self, requester: str, tool: str, arguments: dict[str, Any]) -> str: ...
+
+    async def confirm(self, nonce: str, clicker: str) -> Any: ...  # Confirmed (tool, arguments) or a reason
+
+    async def begin_effect(self, execution_id: int, key: str) -> bool: ...
+
+
 class StatusSource(Protocol):
     """What /status reads about the bot itself; implemented by `bot/` over its storage."""
 
@@ -138,6 +148,7 @@ class Services:
     reports: ReportsService | None = None
     policy: Policy = field(default_factory=default_policy)
     access: AccessAdmin | None = None
+    writes: WriteGuard | None = None
 
 
 @dataclass(slots=True)

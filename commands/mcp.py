@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from commands.context import Context
-from commands.errors import UserError
+from commands.errors import Refused, UserError
 from commands.mcp_args import parse_arguments, usage
 from commands.messages import t
 from commands.model import Button, Reply, Section
@@ -36,6 +36,8 @@ def _hub(ctx: Context) -> Hub:
 async def mcp_command(ctx: Context, args: Args) -> Reply:
     if args["action"] == "list":
         return list_tools(ctx, args.get("rest", ""))
+    if args["action"] == "confirm":
+        return await confirm_tool(ctx, args.get("rest", "").strip())
     return await call_tool(ctx, args.get("rest", ""), confirmed=bool(args.get("confirm")))
 
 
@@ -96,16 +98,57 @@ async def call_tool(ctx: Context, rest: str, *, confirmed: bool) -> Reply:
         if not trusted:
             raise UserError(t("mcp.read_only_here", ctx.locale, tool=tool.name, trigger=ctx.trigger))
         if not confirmed:
-            payload = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
             shown = json.dumps(arguments, ensure_ascii=False, indent=2)
             return Reply(
                 sections=[Section(t("mcp.confirm", ctx.locale, tool=tool.name, arguments=shown))],
-                buttons=[Button(
-                    t("mcp.confirm_button", ctx.locale, tool=tool.name), "mcp", f"call --confirm {tool.name} {payload}",
-                    style="danger",
-                )],
+                buttons=[Button(t("mcp.confirm_button", ctx.locale, tool=tool.name), "mcp",
+                                await _confirmation(ctx, tool.name, arguments), style="danger")],
                 ephemeral=True,
             )
+    return await _call(ctx, hub, tool, arguments, trusted=trusted)
+
+
+async def _confirmation(ctx: Context, tool: str, arguments: dict[str, Any]) -> str:
+    """What the confirmation button sends back: a one-time nonce bound to the asker, the tool and the arguments
+    (`/mcp confirm <nonce>`), or, without the bot's storage (a bare command table), the typed form."""
+    writes = ctx.services.writes
+    if writes is None:
+        return f"call --confirm {tool} {json.dumps(arguments, ensure_ascii=False, separators=(',', ':'))}"
+    return f"confirm {await writes.ask(ctx.requester, tool, arguments)}"
+
+
+async def confirm_tool(ctx: Context, nonce: str) -> Reply:
+    """A click on a confirmation button: once, by the person who asked, within its ten minutes."""
+    writes = ctx.services.writes
+    if writes is None or not nonce:
+        raise UserError(t("mcp.confirm_gone", ctx.locale))
+    confirmed = await writes.confirm(nonce, ctx.requester)
+    if confirmed == "other":
+        raise Refused(t("mcp.confirm_other", ctx.locale), "mcp.confirm")
+    if isinstance(confirmed, str):
+        raise UserError(t("mcp.confirm_gone", ctx.locale))
+    hub = _hub(ctx)
+    ctx.require(f"tool:{confirmed.tool}", repo_later=True)  # the roles may have changed since the question
+    from providers import UnknownTool
+
+    try:
+        tool = hub.get(confirmed.tool)
+    except UnknownTool:
+        raise UserError(t("mcp.unknown_tool", ctx.locale, name=confirmed.tool)) from None
+    repo = confirmed.arguments.get("repo")
+    ctx.require(f"tool:{tool.name}", repo=repo if isinstance(repo, str) else None)
+    return await _call(ctx, hub, tool, confirmed.arguments, trusted=True)
+
+
+async def _call(ctx: Context, hub: Hub, tool: Any, arguments: dict[str, Any], *, trusted: bool) -> Reply:
+    writes = ctx.services.writes
+    if not tool.read_only and writes is not None and not await writes.begin_effect(ctx.execution_id, f"tool:{tool.name}"):
+        # an earlier attempt of this execution started the call and was cut off (a worker killed mid-call):
+        # calling again could do it twice; the person decides, with a fresh confirmation
+        return Reply(sections=[Section(t("mcp.may_have_run", ctx.locale, tool=tool.name))],
+                     buttons=[Button(t("mcp.retry_button", ctx.locale, tool=tool.name), "mcp",
+                                     await _confirmation(ctx, tool.name, arguments), style="danger")],
+                     ephemeral=True, error=True)
     result = await hub.call_tool(tool.name, arguments, read_only=not trusted)
     footer = f"{result.provider} · {result.tool} · {result.elapsed_ms:.0f} ms"
     if not result.ok:
@@ -144,7 +187,7 @@ COMMAND = Command(
     help=t("help.mcp"),
     handler=mcp_command,
     args=(
-        Arg("action", t("help.mcp.action"), choices=("list", "call")),
+        Arg("action", t("help.mcp.action"), choices=("list", "call", "confirm")),
         Arg("rest", t("help.mcp.rest"), required=False, rest=True),
     ),
     options=(Option("confirm", t("help.mcp.confirm"), flag=True),),

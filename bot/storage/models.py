@@ -210,10 +210,39 @@ class RateWindow(SQLModel, table=True):
     used: int = 0
 
 
+class Confirmation(SQLModel, table=True):
+    """A pending "run this writing tool?" click: one use, by the person who asked, within `expires_at`.
+    Only the nonce's SHA-256 is stored; the button carries the nonce."""
+
+    __tablename__ = "confirmation"
+
+    nonce_hash: str = Field(primary_key=True, max_length=64)
+    requester: str = Field(max_length=255)
+    tool: str = Field(max_length=255)
+    arguments: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: float = 0.0
+    expires_at: float = 0.0
+    used_at: float | None = None
+    used_by: str | None = Field(default=None, max_length=255)
+
+
+class EffectMarker(SQLModel, table=True):
+    """Written (and committed) before an execution starts a side effect (a writing tool call): a re-claimed
+    attempt that finds it does not start the effect again."""
+
+    __tablename__ = "effect_marker"
+
+    execution_id: int = Field(primary_key=True)
+    key: str = Field(primary_key=True, max_length=255)
+    started_at: float = 0.0
+
+
 EXEC = table_of(Execution)
 GRANTS = table_of(AccessGrant)
 AUDIT = table_of(AuditEvent)
 TOKENS = table_of(ApiToken)
 LOGIN_LINKS = table_of(LoginLink)
 RATE_WINDOWS = table_of(RateWindow)
+CONFIRMATIONS = table_of(Confirmation)
+EFFECTS = table_of(EffectMarker)
 SECRETS = table_of(StoredSecret)

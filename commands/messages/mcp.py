@@ -30,6 +30,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "mcp.confirm": {"en": "`{tool}` may change things. Run it with these arguments?\n```\n{arguments}\n```", "ja": "`{tool}` は変更を伴うツールです。次の引数で実行しますか?\n```\n{arguments}\n```"},
     "mcp.confirm_button": {"en": "Run {tool}", "ja": "{tool} を実行"},
+    "mcp.confirm_gone": {
+        "en": "This confirmation was already used or has expired (they last 10 minutes). Run the command again.",
+        "ja": "この確認はすでに使われたか、期限（10 分）が切れています。もう一度コマンドを実行してください。",
+    },
+    "mcp.confirm_other": {
+        "en": "Only the person who asked can confirm this. Run the command yourself to get your own button.",
+        "ja": "この確認は依頼した本人しか押せません。ご自身でコマンドを実行してください。",
+    },
+    "mcp.may_have_run": {
+        "en": "`{tool}` may already have run: the attempt that called it was interrupted. Check before running it again.",
+        "ja": "`{tool}` はすでに実行された可能性があります（呼び出し中に処理が中断されました）。確認してから再実行してください。",
+    },
+    "mcp.retry_button": {"en": "Run {tool} again", "ja": "{tool} をもう一度実行"},
     "mcp.call_failed": {"en": "`{tool}` failed ({code}): {message}", "ja": "`{tool}` が失敗しました（{code}）: {message}"},
     "mcp.truncated": {"en": "… (output cut at {n} characters)", "ja": "…（{n} 文字で省略）"},
 }

@@ -141,3 +141,48 @@ async def test_without_any_provider_the_bot_says_what_to_configure(bot: Bot, tra
     assert row["status"] == Status.FAILED and "No MCP provider is configured: set MCP_DB_URL" in transcript.getvalue()
     await run(bot, "/status")
     assert "MCP        not configured" in transcript.getvalue()
+
+
+async def test_a_writing_call_cut_off_mid_way_is_not_made_again_by_the_next_attempt(mcp_bot: Bot, transcript) -> None:
+    writes = mcp_bot.services.writes
+    assert writes is not None
+    line = '/mcp call --confirm clock.get_current_time {"timezone":"UTC"}'
+    accepted = await mcp_bot.intake.submit(event(line))
+    assert isinstance(accepted, Accepted)
+    # what the first attempt wrote before calling the tool, when its worker was killed mid-call
+    assert await writes.begin_effect(accepted.execution_id, "tool:clock.get_current_time")
+    stop = asyncio.Event()
+    task = asyncio.create_task(mcp_bot.worker().run(stop))
+    try:
+        row = await mcp_bot.store.wait_finished(accepted.execution_id, timeout=20)
+    finally:
+        stop.set()
+        await task
+    out = transcript.getvalue()
+    assert row["status"] == Status.FAILED and "may already have run" in out and "+00:00" not in out
+    assert "[Run clock.get_current_time again]" in out  # deciding to run it again is a fresh, deliberate click
+    fresh = await run(mcp_bot, line)  # another execution: its own first attempt calls the tool
+    assert fresh["status"] == Status.COMPLETED and "+00:00" in transcript.getvalue()
+
+
+async def test_confirmations_are_one_time_owned_and_expire(db_url: str) -> None:
+    from bot.storage.engine import create_engine
+    from bot.storage.migrate import upgrade
+    from bot.storage.writes import CONFIRM_SECONDS, Confirmed, WriteStore
+
+    engine = create_engine(db_url)
+    await upgrade(engine)
+    now = [1000.0]
+    try:
+        writes = WriteStore(engine, clock=lambda: now[0])
+        nonce = await writes.ask("slack:T/U1", "clock.set", {"t": 1})
+        assert await writes.confirm(nonce, "slack:T/U2") == "other"  # stays usable by its owner
+        assert await writes.confirm(nonce + "x", "slack:T/U1") == "unknown"
+        assert await writes.confirm(nonce, "slack:T/U1") == Confirmed("clock.set", {"t": 1})
+        assert await writes.confirm(nonce, "slack:T/U1") == "unknown"  # once
+        late = await writes.ask("slack:T/U1", "clock.set", {})
+        now[0] += CONFIRM_SECONDS
+        assert await writes.confirm(late, "slack:T/U1") == "unknown"  # ten minutes
+        assert await writes.begin_effect(7, "tool:clock.set") and not await writes.begin_effect(7, "tool:clock.set")
+    finally:
+        await engine.dispose()
