@@ -30,6 +30,7 @@ from bot.alerting import AlertNotifier, routes
 from bot.health_tick import HealthMonitor
 from bot.intake import Rejected
 from bot.routing import parse_targets
+from bot.storage.retention import INTERACTION_TOKEN_SECONDS, Retention
 from bot.storage.scheduling import claim_slot, last_slot, release_lease, take_lease
 from commands.model import Event
 
@@ -123,6 +124,7 @@ class Scheduler:
         self.check_every = max(2.0, min(15.0, bot.settings.reports.health_interval))
         self.leadership = Leadership(bot, ttl=3 * self.check_every, clock=clock)
         self._aps: AsyncIOScheduler | None = None
+        self.retention = Retention(bot.store.engine)
 
     async def start(self) -> None:
         """Call from inside the running loop (AsyncIOScheduler binds the loop it starts on)."""
@@ -136,6 +138,7 @@ class Scheduler:
             id="health",
         )
         aps.add_job(self._leader_only(self.purge), CronTrigger(minute=30, timezone=self.zone), id="retention")
+        aps.add_job(self._leader_only(self.drop_tokens), IntervalTrigger(minutes=5, timezone=self.zone), id="tokens")
         if reports.report_enabled and self.targets:
             aps.add_job(self._leader_only(self.hourly_report), CronTrigger(minute=0, timezone=self.zone), id="report")
             aps.add_job(self._leader_only(self.daily_summary), CronTrigger(hour=0, minute=5, timezone=self.zone), id="daily")
@@ -170,10 +173,18 @@ class Scheduler:
     async def daily_summary(self) -> int:
         return await self.enqueue_report("daily", day_slot(self.clock() - 3600, self.zone), "24h")
 
+    async def drop_tokens(self) -> int:
+        """Discord interaction tokens are useless after 15 minutes: they are not kept longer (within 5)."""
+        return await self.retention.drop_interaction_tokens(self.clock() - INTERACTION_TOKEN_SECONDS)
+
     async def purge(self) -> None:
         assert self.bot.services.reports is not None
         removed = await self.bot.services.reports.purge()
         now = self.clock()
+        core = self.bot.settings.core
+        forgotten = await self.retention.forget_payloads(now - core.execution_retention_days * 86400)
+        gone = await self.retention.delete_executions(now - core.audit_retention_days * 86400)
+        await self.drop_tokens()
         buttons = await self.bot.store.purge_buttons(now - BUTTON_DAYS * 86400)
         deliveries = await self.bot.store.github.purge_deliveries(now - DELIVERY_DAYS * 86400)
         audit = await self.bot.access.prune(now - self.bot.settings.core.audit_retention_days * 86400)
@@ -182,7 +193,8 @@ class Scheduler:
         rates = await gate.rates.prune(now) if gate is not None and gate.rates is not None else 0
         log.info(
             "retention: removed %d health sample rows, %d button lines, %d GitHub delivery ids, %d audit events,"
-            " %d ended sessions and links, %d rate-limit windows", removed, buttons, deliveries, audit, web, rates,
+            " %d ended sessions and links, %d rate-limit windows; %d executions' texts and payloads forgotten,"
+            " %d executions removed", removed, buttons, deliveries, audit, web, rates, forgotten, gone,
         )
 
     async def enqueue_report(self, job: str, slot: str, window: str) -> int:

@@ -56,7 +56,13 @@ class CoreSettings(BaseSettings):
     policy_file: Path | None = Field(
         None, description="TOML file of roles, members and permission rules (docs/access.md); the defaults apply without one",
     )
-    audit_retention_days: float = Field(90.0, gt=0, description="Days of audit events kept (refusals, access changes)")
+    audit_retention_days: float = Field(
+        90.0, gt=0, description="Days of audit events kept (refusals, access changes), and of executions' rows",
+    )
+    execution_retention_days: float = Field(
+        30.0, gt=0, description="Days an execution keeps what was written and answered (text, arguments, raw payload,"
+        " reply); who, what, when, outcome, tokens and cost stay until AUDIT_RETENTION_DAYS",
+    )
     rate_limits: str = Field(
         "user=30/60s,channel=120/60s,github=30/3600s",
         description="Requests allowed per person (user), per conversation (channel) and per GitHub sender (github),"
