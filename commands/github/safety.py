@@ -5,16 +5,25 @@ from __future__ import annotations
 import re
 
 # @user, @org/team, and the chat-style mass mentions; a zero-width space after "@" keeps the text readable
-_MENTION = re.compile(r"(?<![\w`])@(?=[A-Za-z0-9][\w-]*(?:/[\w-]+)?)")
-_MASS = re.compile(r"(?<![\w`])[@＠](everyone|here|channel|all)\b", re.IGNORECASE)
+# (a backtick before "@" does not protect it: an unbalanced one opens no code span, and GitHub pings)
+_MENTION = re.compile(r"(?<!\w)@(?=[A-Za-z0-9][\w-]*(?:/[\w-]+)?)")
+_MASS = re.compile(r"(?<!\w)[@＠](everyone|here|channel|all)\b", re.IGNORECASE)
 _SLACK = re.compile(r"<!(everyone|here|channel)[^>]*>|<@[A-Z0-9]+>|<!subteam\^[A-Z0-9]+[^>]*>")
 _MARKER = re.compile(r"<!--\s*chatops:", re.IGNORECASE)
+_CODE = re.compile(r"(```[\s\S]*?```|`[^`\n]+`)")  # closed fences and inline spans (captured: kept by split)
 
 ZWSP = "\u200b"
 
 
 def neutralize(text: str) -> str:
-    """Model output made safe to post: no @mention, mass mention or hidden bot marker survives."""
+    """Model output made safe to post: no @mention, mass mention or hidden bot marker survives. Code spans
+    and fenced blocks that are closed are left as written (GitHub pings nobody there, and code stays
+    copyable); an unclosed backtick protects nothing."""
+    parts = _CODE.split(text)
+    return "".join(part if i % 2 else _defang(part) for i, part in enumerate(parts))
+
+
+def _defang(text: str) -> str:
     text = _SLACK.sub(lambda m: m.group(0).replace("<", "&lt;"), text)
     text = _MASS.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
     text = _MENTION.sub("@" + ZWSP, text)

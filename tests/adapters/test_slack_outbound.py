@@ -50,7 +50,9 @@ async def test_post_renders_sections_fields_footer_and_buttons_as_block_kit(slac
     assert ts and call["thread_ts"] == "1700000000.000200"
     kinds = [b["type"] for b in call["blocks"]]
     assert kinds == ["header", "section", "section", "context", "actions"]
-    assert call["blocks"][1]["text"]["text"] == "*CPU* is high, see <https://example.com/g?a=1&amp;b=2|the graph>"
+    # the link shows where it goes (a label written by a model could lie), and nothing is unfurled
+    assert call["blocks"][1]["text"]["text"] == "*CPU* is high, see the graph (<https://example.com/g?a=1&amp;b=2>)"
+    assert str(call["unfurl_links"]).lower() == str(call["unfurl_media"]).lower() == "false"
     assert [f["text"] for f in call["blocks"][2]["fields"]] == ["*host*\nworker-1", "*value*\n92%"]
     buttons = call["blocks"][4]["elements"]
     assert [(b["action_id"], b["value"]) for b in buttons] == [("alerts#0", "ack cpu_high"), ("alerts#1", "silence cpu_high")]

@@ -36,9 +36,17 @@ _BROADCAST = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _ROLE = re.compile(r"<@&(\d+)>")
 
 
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_BARE_URL = re.compile(r"(?<![<\w])https?://[^\s<>()]+")
+
+
 def neutralize(text: str) -> str:
+    """No mass or role mention, no link preview (Discord fetches every URL it shows, which model-written
+    text could aim at anything), and a link shows where it goes instead of a label that could lie."""
     text = _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
-    return _ROLE.sub(lambda m: f"<@\u200b&{m.group(1)}>", text)
+    text = _ROLE.sub(lambda m: f"<@\u200b&{m.group(1)}>", text)
+    text = _MD_LINK.sub(lambda m: f"{m.group(1)} (<{m.group(2)}>)", text)
+    return _BARE_URL.sub(lambda m: f"<{m.group(0)}>", text)
 
 
 @dataclass(slots=True)

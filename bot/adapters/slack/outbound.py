@@ -78,7 +78,7 @@ class SlackOutbound:
                 )
             return None  # an ephemeral message cannot be edited
         first = await self.client.chat_postMessage(
-            channel=target.channel, thread_ts=target.thread_ts, unfurl_links=False, **payloads[0]
+            channel=target.channel, thread_ts=target.thread_ts, unfurl_links=False, unfurl_media=False, **payloads[0]
         )
         ts = str(first["ts"])
         if final:
@@ -106,7 +106,8 @@ class SlackOutbound:
         """Continuation messages and images, in the asker's thread (or under the first message)."""
         thread = target.thread_ts or ts
         for p in payloads:
-            await self.client.chat_postMessage(channel=target.channel, thread_ts=thread, **p)
+            await self.client.chat_postMessage(channel=target.channel, thread_ts=thread, unfurl_links=False,
+                                               unfurl_media=False, **p)
         for image in reply.images:
             await self.client.files_upload_v2(
                 channel=target.channel,

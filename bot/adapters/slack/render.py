@@ -41,8 +41,8 @@ def mrkdwn(markdown: str) -> str:
     text = _HEADING.sub(r"**\1**", text)
     text = _BOLD.sub(r"*\1*", text)
     text = _STRIKE.sub(r"~\1~", text)
-    # link text was escaped above; Slack wants `<url|text>` with `|` and `>` kept out of the text
-    return _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '/')}>", text)
+    # a link shows where it goes: model-written text could otherwise label https://evil.example "the docs"
+    return _LINK.sub(lambda m: f"{m.group(1)} (<{m.group(2)}>)", text)
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:

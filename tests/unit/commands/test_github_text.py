@@ -37,6 +37,10 @@ def test_neutralize_defangs_mentions_mass_pings_and_markers() -> None:
     for raw in ("@alice", "@org/team", "@everyone", "@here", "<!channel>", "<!subteam", "<!-- chatops:"):
         assert raw not in out
     assert "a@b.com" in neutralize("mail a@b.com") and "`@decorator`" in neutralize("use `@decorator`")
+    # an unclosed backtick protects nothing (GitHub pings after it); a closed fence keeps its code
+    assert "@alice" not in neutralize("see `@alice and @bob") and "`@alice" not in neutralize("x `@alice")
+    assert "```\n@app.get('/')\n```" in neutralize("```\n@app.get('/')\n``` then @alice")
+    assert "@alice" not in neutralize("```\n@app.get('/')\n``` then @alice")
 
 
 def test_fence_keeps_untrusted_text_inside_its_delimiters() -> None:
