@@ -11,7 +11,7 @@ from bot.adapters.probe import TIMEOUT, http_probe
 from bot.app import StartupError, prepare_database
 from bot.keys import PROVIDER_KEYS, SecretKeyError, with_stored_keys
 from bot.settings import Settings, describe, secret_file_settings
-from bot.storage.engine import create_engine
+from bot.storage.engine import create_engine, masked_credentials
 from pool import Deployment, load_config, models_request
 
 Probe = Callable[[], Awaitable[str]]
@@ -108,35 +108,40 @@ def key_sources(settings: Settings, stored: list[str], env_file: str | Path | No
     return rows
 
 
+def _print(line: str) -> None:
+    """Every line `chatops check` prints: a base URL's credentials (`https://user:pass@…`) never show."""
+    print(masked_credentials(line))
+
+
 async def run_check(settings: Settings, env_file: str | Path | None = ".env") -> int:
     settings, stored, key_problem = await _stored_keys(settings)
     rows = describe(settings)
     width = max(len(name) for name, _, _ in rows)
-    print("Configuration (environment, .env and stored keys; secrets hidden):")
+    _print("Configuration (environment, .env and stored keys; secrets hidden):")
     for name, value, _ in rows:
-        print(f"  {name.ljust(width)}  {value}")
-    print("\nProvider keys:")
+        _print(f"  {name.ljust(width)}  {value}")
+    _print("\nProvider keys:")
     sources = key_sources(settings, stored, env_file)
     key_width = max(len(name) for name, _ in sources)
     for name, source in sources:
-        print(f"  {name.ljust(key_width)}  {source}")
-    print("\nServices:")
+        _print(f"  {name.ljust(key_width)}  {source}")
+    _print("\nServices:")
     checks = probes(settings)
     results = await asyncio.gather(*(p() for p in checks.values()), return_exceptions=True)
     failed = 0
     if key_problem is not None and stored:
         failed += 1
-        print(f"  FAIL  stored keys: {key_problem}")
+        _print(f"  FAIL  stored keys: {key_problem}")
     for (name, _), result in zip(checks.items(), results, strict=True):  # gather: one result per probe
         if isinstance(result, BaseException):
             failed += 1
-            print(f"  FAIL  {name}: {result}")
+            _print(f"  FAIL  {name}: {result}")
         else:
-            print(f"  ok    {name}: {result}")
+            _print(f"  ok    {name}: {result}")
     for name, on in (
         ("llm", bool(_deployments(settings))),
         *((p.name, p.configured(settings.sections())) for p in PLATFORMS if p.name != "console"),
     ):
         if not on:
-            print(f"  -     {name}: not configured")
+            _print(f"  -     {name}: not configured")
     return 1 if failed else 0

@@ -31,3 +31,32 @@ ALERTS_ACTIVE = Gauge(
 )
 ALERT_NOTICES = Counter("chatops_alert_notices_total", "Alert notices delivered, by rule and action", ["rule", "action"])
 REPORTS = Counter("chatops_reports_enqueued_total", "Scheduled reports enqueued, by slot outcome", ["outcome"])
+
+# -- label values from the outside world ------------------------------------------------------------
+# Every label value a request can choose is one of a known set or "other": a label value is a time series,
+# and a sender that picks them freely grows /metrics (and Prometheus) without bound.
+OTHER = "other"
+
+# GitHub's webhook event names (docs.github.com "Webhook events and payloads"), the ones the bot handles
+# among them; anything else an `X-GitHub-Event` header says is counted as "other".
+GITHUB_EVENTS = frozenset({
+    "branch_protection_configuration", "branch_protection_rule", "check_run", "check_suite",
+    "code_scanning_alert", "commit_comment", "create", "custom_property", "custom_property_values", "delete",
+    "dependabot_alert", "deploy_key", "deployment", "deployment_protection_rule", "deployment_review",
+    "deployment_status", "discussion", "discussion_comment", "fork", "github_app_authorization", "gollum",
+    "installation", "installation_repositories", "installation_target", "issue_comment", "issue_dependencies",
+    "issues", "label", "marketplace_purchase", "member", "membership", "merge_group", "meta", "milestone",
+    "org_block", "organization", "package", "page_build", "personal_access_token_request", "ping",
+    "project", "project_card", "project_column", "projects_v2", "projects_v2_item", "projects_v2_status_update",
+    "public", "pull_request", "pull_request_review", "pull_request_review_comment",
+    "pull_request_review_thread", "push", "registry_package", "release", "repository", "repository_advisory",
+    "repository_dispatch", "repository_import", "repository_ruleset", "repository_vulnerability_alert",
+    "secret_scanning_alert", "secret_scanning_alert_location", "secret_scanning_scan", "security_advisory",
+    "security_and_analysis", "sponsorship", "star", "status", "sub_issues", "team", "team_add", "watch",
+    "workflow_dispatch", "workflow_job", "workflow_run",
+})
+
+
+def bounded(value: str, known: frozenset[str]) -> str:
+    """`value` when it is one of `known`, else "other": the label value to use for outside input."""
+    return value if value in known else OTHER

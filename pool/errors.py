@@ -15,6 +15,26 @@
 """
 from __future__ import annotations
 
+import re
+
+# the user-info part of any URL in a text: `scheme://user:password@` or `scheme://token@`
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#\s]*)@")
+
+
+def _hide_credentials(text: str) -> str:
+    """`text` with the credentials of every URL in it hidden: `https://user:pass@host/v1` →
+    `https://user:***@host/v1`, `https://token@host` → `https://***@host`. Error texts name the URL they
+    could not reach, and a base URL may carry its credentials (OPENAI_BASE_URL, …). The bot's own copy,
+    for everything else it prints, is bot.storage.engine.masked_credentials (pool/ does not import bot/)."""
+    if "@" not in text:
+        return text
+    return _USERINFO.sub(_masked, text)
+
+
+def _masked(m: re.Match[str]) -> str:
+    user, colon, _ = m.group(2).partition(":")
+    return f"{m.group(1)}{user}:***@" if colon else f"{m.group(1)}***@"
+
 
 class PoolError(Exception):
     pass
@@ -22,7 +42,7 @@ class PoolError(Exception):
 
 class ProviderError(PoolError):
     def __init__(self, provider: str, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(_hide_credentials(message))  # these texts reach chat
         self.provider = provider
         self.status = status
 

@@ -1,6 +1,7 @@
 """The async engine: SQLite (WAL) by default, PostgreSQL when DATABASE_URL says so."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,30 @@ def async_url(url: str) -> URL:
 
 
 def masked_url(url: str) -> str:
+    """A database URL with its password hidden (SQLAlchemy's rendering)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "(unparseable)"
+
+
+# the user-info part of any URL in a text: `scheme://user:password@` or `scheme://token@`
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#\s]*)@")
+
+
+def masked_credentials(text: str) -> str:
+    """`text` with the credentials of every URL in it hidden, whatever the URL's kind (masked_url
+    generalised): `https://user:pass@host/v1` → `https://user:***@host/v1`, `https://token@host` →
+    `https://***@host`. For anything printed that may hold a base URL (OPENAI_BASE_URL, SLACK_API_URL…).
+    pool/errors.py applies the same rule to the LLM errors users see."""
+    if "@" not in text:
+        return text
+    return _USERINFO.sub(_masked, text)
+
+
+def _masked(m: re.Match[str]) -> str:
+    user, colon, _ = m.group(2).partition(":")
+    return f"{m.group(1)}{user}:***@" if colon else f"{m.group(1)}***@"
 
 
 def backend_name(engine: AsyncEngine) -> str:

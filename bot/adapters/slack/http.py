@@ -1,6 +1,12 @@
-"""`POST /slack/events`: signed slash commands on their fast path (`SlashCommands`), everything else through Bolt."""
+"""`POST /slack/events`: signed slash commands on their fast path (`SlashCommands`), everything else through Bolt.
+
+Before either: a signature or timestamp header that is not ASCII is refused here with Bolt's own 401
+(slack_sdk's verifier would raise comparing it, a 500), and a body that Bolt cannot parse for being
+nested too deeply is answered 400 rather than 500.
+"""
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -13,8 +19,12 @@ if TYPE_CHECKING:
 
     from bot.adapters.slack.inbound import SlashCommands
 
+log = logging.getLogger("chatops.slack")
 SLACK_MAX_BODY = 1024 * 1024  # Slack's payloads are a few KB; anything this large is not from Slack
 _SLACK_HEADERS = (b"content-type", b"content-length", b"x-slack-request-timestamp", b"x-slack-signature")
+_INVALID = b'{"error":"invalid request"}'  # what Bolt answers a bad signature
+_NOT_PAYLOAD = b'{"error":"body is not a Slack payload"}'
+_TOO_DEEP = b'{"error":"body is not a Slack payload: JSON nested too deeply"}'
 
 
 def slack_route(app: AsyncApp, commands: SlashCommands | None = None) -> BaseRoute:
@@ -42,16 +52,35 @@ class SlackEvents:
             return
         except Disconnected:
             return
+        signature, timestamp = headers.get(b"x-slack-signature"), headers.get(b"x-slack-request-timestamp")
+        if not _ascii(signature) or not _ascii(timestamp):
+            log.warning("slack: request refused: a signature header that is not ASCII")
+            await send_json(send, 401, _INVALID)
+            return
         if self._commands is not None:
             answer = await self._commands.answer(
-                body, _text(headers.get(b"content-type")),
-                _text(headers.get(b"x-slack-request-timestamp")), _text(headers.get(b"x-slack-signature")),
+                body, _text(headers.get(b"content-type")), _text(timestamp), _text(signature),
             )
             if answer is not None:
                 await send_json(send, *answer)
                 return
-        response = await self._bolt.handle(Request(scope, replay(body)))
+        try:
+            response = await self._bolt.handle(Request(scope, replay(body)))
+        except RecursionError:  # Bolt parses the body (json.loads) before it checks the signature
+            log.warning("slack: request refused: JSON nested too deeply")
+            await send_json(send, 400, _TOO_DEEP)
+            return
+        except (ValueError, TypeError, AttributeError, KeyError) as e:
+            # a body Bolt cannot read as a Slack payload (`null`, a form `payload` that is not a JSON
+            # object): its parser raises before any listener runs; the sender gets a 400, not a traceback
+            log.warning("slack: request refused: not a Slack payload (%s)", type(e).__name__)
+            await send_json(send, 400, _NOT_PAYLOAD)
+            return
         await response(scope, receive, send)
+
+
+def _ascii(value: bytes | None) -> bool:
+    return value is None or value.isascii()
 
 
 def _text(value: bytes | None) -> str | None:

@@ -6,6 +6,12 @@ signature and its 5-minute window (401 otherwise), answers `url_verification`, a
 with `process_before_response=True` sends the HTTP answer only after the listener returns: every
 listener stores the Execution first (`Intake.submit`) and acknowledges after, so an acknowledged
 command is always on disk. Events API retries carry the same `event_id`, which is the idempotency key.
+
+Replays: a signed request can be sent again within Slack's 5-minute window by anyone who saw it. Every
+stored request carries an idempotency key taken from what the signature covers, so a replay finds the
+first one's row on the same insert (no extra query on the acknowledgement path) and is answered as the
+first one was (the same execution id): a slash command by its `v0` signature (an HMAC of timestamp and
+body, so one per request), an event by its `event_id`, a button by its `trigger_id` (or the signature).
 Other events are acknowledged and ignored; interactivity kinds the manifest does not enable
 (shortcuts, views) get Bolt's 404.
 """
@@ -18,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -98,9 +104,9 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, intake: Intake, 
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True, name="chatops")
 
     @app.command(re.compile(r"^/.+"))
-    async def on_command(ack: Callable[..., Awaitable[None]], command: dict[str, Any]) -> None:
+    async def on_command(ack: Callable[..., Awaitable[None]], command: dict[str, Any], request: AsyncBoltRequest) -> None:
         # Socket Mode, and any slash command the HTTP fast path (SlashCommands) passed on
-        await ack(**await answer_command(intake, command))
+        await ack(**await answer_command(intake, command, replay_key(_signature(request), "bolt")))
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -119,12 +125,16 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, intake: Intake, 
 
     @app.action(re.compile(r".+"))
     async def on_action(
-        ack: Callable[..., Awaitable[None]], body: dict[str, Any], action: dict[str, Any], respond: Respond
+        ack: Callable[..., Awaitable[None]], body: dict[str, Any], action: dict[str, Any], respond: Respond,
+        request: AsyncBoltRequest,
     ) -> None:
         if action.get("type") != "button":
             await ack()
             return
-        key = f"slack:action:{body.get('trigger_id') or action.get('action_ts')}"
+        # trigger_id is unique per click and signed; without one, the request's own signature
+        trigger = body.get("trigger_id")
+        key = f"slack:action:{trigger}" if trigger else replay_key(_signature(request), "action")
+        key = key or f"slack:action:{action.get('action_ts')}"
         result = await intake.submit(action_event(body, action), idempotency_key=key)
         await ack()
         if isinstance(result, Rejected):
@@ -133,10 +143,25 @@ def build_bolt_app(client: AsyncWebClient, signing_secret: str, intake: Intake, 
     return app
 
 
-async def answer_command(intake: Intake, command: dict[str, Any]) -> dict[str, Any]:
-    """Store the command's Execution, then say what the acknowledgement says (the body of Slack's ack)."""
+def replay_key(signature: str | None, path: str = "v0") -> str | None:
+    """The idempotency key of a signed request: its `v0=` HMAC, one per (timestamp, body). `path` keeps
+    the fast path's keys apart from Bolt's listener: one deployment sends a given request down one path
+    only (the fast path, when wired, takes every signed slash command), and a test may compare both."""
+    return f"slack:{path}:{signature.removeprefix('v0=')[:64]}" if signature else None
+
+
+def _signature(request: AsyncBoltRequest) -> str | None:
+    """The verified request's `X-Slack-Signature` (None in Socket Mode, where nothing is signed)."""
+    values = request.headers.get("x-slack-signature") or []
+    return values[0] if values else None
+
+
+async def answer_command(intake: Intake, command: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    """Store the command's Execution, then say what the acknowledgement says (the body of Slack's ack).
+
+    `key` is the request's replay key: a replay gets the first one's execution id back, nothing new."""
     event = command_event(command)
-    result = await intake.submit(event)
+    result = await intake.submit(event, idempotency_key=key)
     if isinstance(result, Rejected):
         return _ephemeral(result)
     line = f"/{event.command} {event.text}".strip()
@@ -172,7 +197,7 @@ class SlashCommands:
             if not self._verifier.is_valid(body, timestamp, signature):
                 return None
             form = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        except ValueError:  # a timestamp that is not a number, a body that is not UTF-8
+        except (ValueError, TypeError):  # a timestamp that is not a number, a body that is not UTF-8, a non-ASCII header
             return None
         if "ssl_check" in form:
             return None
@@ -181,7 +206,7 @@ class SlashCommands:
             reason = f"slash command without {', '.join(missing) or 'a /command'}"
             log.warning("slack: signed request refused: %s", reason)
             return 400, _encode({"error": reason})
-        return 200, _encode(await answer_command(self._intake, form))
+        return 200, _encode(await answer_command(self._intake, form, replay_key(signature)))
 
 
 async def _submit_message(intake: Intake, client: AsyncWebClient, event: Event, body: dict[str, Any]) -> None:
