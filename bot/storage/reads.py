@@ -84,7 +84,7 @@ async def texts_starting_with(engine: AsyncEngine, prefix: str) -> list[str]:
 
 
 async def stored_delivery_ids(engine: AsyncEngine, delivery_ids: Iterable[str]) -> set[str]:
-    """Which of these GitHub delivery ids have their row."""
+    """Which of these delivery keys (the SHA-256 of each body, since deliveries are deduped on it) have their row."""
     ids = list(dict.fromkeys(delivery_ids))
     found: set[str] = set()
     async with engine.connect() as conn:
