@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import string
 import threading
 import urllib.parse
@@ -128,3 +129,27 @@ def test_any_signed_slack_request_is_answered_without_a_server_error(server: str
         h = signed_headers(body)
     r = httpx.post(f"{server}/slack/events", content=body, headers=h, timeout=10)
     assert r.status_code < 500, (r.status_code, r.text[:300])
+
+
+# what an HTTP client can put in a header (RFC 9110 field-value): visible ASCII and obs-text, inner spaces/tabs
+_FIELD = re.compile(rb"^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?\Z")
+header_bytes = st.binary(max_size=90).filter(lambda b: _FIELD.match(b) is not None)
+
+
+@FUZZ
+@given(signature=header_bytes, timestamp=st.none() | header_bytes)
+@example(signature=b"v0=abc", timestamp=b"C")  # found by this test: Bolt's verifier raised on it (500)
+def test_any_signature_header_on_either_endpoint_is_refused(server: str, signature: bytes,
+                                                                     timestamp: bytes | None) -> None:
+    body = b'{"action":"opened","zen":"x"}'
+    github = httpx.post(f"{server}/github/webhook", content=body, timeout=10, headers=[
+        (b"X-GitHub-Event", b"ping"), (b"X-GitHub-Delivery", b"d-1"), (b"Content-Type", b"application/json"),
+        (b"X-Hub-Signature-256", signature)])
+    # 401, or 400 from the HTTP parser itself for bytes no header may hold (control characters)
+    assert github.status_code in (400, 401), (github.status_code, github.text[:200])
+    form = urllib.parse.urlencode({"command": "/status", "user_id": "U1", "channel_id": "C1", "team_id": "T1"}).encode()
+    slack_headers = [(b"Content-Type", b"application/x-www-form-urlencoded"), (b"X-Slack-Signature", signature)]
+    if timestamp is not None:
+        slack_headers.append((b"X-Slack-Request-Timestamp", timestamp))
+    slack_answer = httpx.post(f"{server}/slack/events", content=form, headers=slack_headers, timeout=10)
+    assert slack_answer.status_code in (400, 401), (slack_answer.status_code, slack_answer.text[:200])

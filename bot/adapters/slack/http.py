@@ -53,8 +53,9 @@ class SlackEvents:
         except Disconnected:
             return
         signature, timestamp = headers.get(b"x-slack-signature"), headers.get(b"x-slack-request-timestamp")
-        if not _ascii(signature) or not _ascii(timestamp):
-            log.warning("slack: request refused: a signature header that is not ASCII")
+        if not _ascii(signature) or not _ascii(timestamp) or (timestamp is not None and not timestamp.strip().isdigit()):
+            # Bolt's verifier would raise on these (a 500): they are simply not Slack's signature
+            log.warning("slack: request refused: a signature or timestamp header Slack never sends")
             await send_json(send, 401, _INVALID)
             return
         if self._commands is not None:
