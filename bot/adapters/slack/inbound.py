@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -41,6 +42,8 @@ SOURCE = "slack"
 log = logging.getLogger("chatops.slack")
 
 Respond = Callable[..., Awaitable[Any]]
+REPLAY_WINDOW = 310.0  # Slack's signatures are honoured 5 minutes (and a little clock skew)
+REPLAY_MEMORY = 100_000
 _encode = msgspec.json.Encoder().encode
 
 
@@ -184,6 +187,10 @@ class SlashCommands:
     def __init__(self, signing_secret: str, intake: Intake) -> None:
         self._verifier = SignatureVerifier(signing_secret)
         self._intake = intake
+        # Replays of a signed command (Slack's 5-minute window) are answered from memory: a unique key on
+        # the insert cost the busiest path ~15 % (docs/benchmarks.md, session 8). One `web` process sees
+        # every command; with several, a replay routed to another one would run again (docs/decisions.md).
+        self._answered: dict[str, tuple[float, bytes]] = {}
 
     async def answer(
         self, body: bytes, content_type: str | None, timestamp: str | None, signature: str | None
@@ -206,7 +213,24 @@ class SlashCommands:
             reason = f"slash command without {', '.join(missing) or 'a /command'}"
             log.warning("slack: signed request refused: %s", reason)
             return 400, _encode({"error": reason})
-        return 200, _encode(await answer_command(self._intake, form, replay_key(signature)))
+        key = signature or ""
+        now = time.monotonic()
+        seen = self._answered.get(key)
+        if seen is not None and seen[0] > now:
+            return 200, seen[1]  # the first answer again: nothing new runs
+        answer = _encode(await answer_command(self._intake, form))
+        if key:
+            if len(self._answered) >= REPLAY_MEMORY:
+                self._forget(now)
+            self._answered[key] = (now + REPLAY_WINDOW, answer)
+        return 200, answer
+
+    def _forget(self, now: float) -> None:
+        """Drop expired answers; if a flood left none expired, the oldest half (insertion order)."""
+        live = {k: v for k, v in self._answered.items() if v[0] > now}
+        if len(live) >= REPLAY_MEMORY:
+            live = dict(list(live.items())[len(live) // 2:])
+        self._answered = live
 
 
 async def _submit_message(intake: Intake, client: AsyncWebClient, event: Event, body: dict[str, Any]) -> None:
