@@ -78,3 +78,45 @@ async def test_sigkilled_worker_execution_completes_once_in_the_next_worker(db_u
     assert deliveries[f"{eid}:final"].startswith(f"{second.pid}-")  # the console message id of the second worker
     assert len(fake_llm.requests) == 2
     await engine.dispose()
+
+
+async def test_a_confirmed_writing_tool_cut_off_by_sigkill_is_not_called_again(db_url: str, tmp_path) -> None:
+    """Issue 14: the side effect of a confirmed writing tool happens once, even when its worker is killed
+    mid-call and the next worker takes the execution over."""
+    from pathlib import Path
+
+    effects = tmp_path / "effects.txt"
+    servers = tmp_path / "mcp.toml"
+    script = Path(__file__).resolve().parents[1] / "fakes" / "note_server.py"
+    servers.write_text(f'[[servers]]\nname = "note"\ncommand = "{sys.executable}"\nargs = ["{script}", "{effects}"]\n'
+                       '[servers.env]\nNOTE_SLEEP = "30"\n')
+    env = {"DATABASE_URL": db_url, "MCP_SERVERS": str(servers), "LEASE_SECONDS": "1", "POLL_INTERVAL": "0.1",
+           "RATE_LIMITS": "off"}
+    engine = create_engine(db_url)
+    await upgrade(engine)
+    store = Store(engine)
+    first = await start_worker(env)  # started first: the MCP server is up before the row arrives
+    eid = await store.enqueue(NewExecution(
+        kind="mcp", trigger="console", source="console", requester="console:root", roles="admin",
+        conversation={"platform": "console", "channel": "ops"}, text='/mcp call --confirm note.write {"text":"deploy"}',
+        args={"action": "call", "rest": 'note.write {"text":"deploy"}', "confirm": True},
+    ))
+
+    async def effect_happened() -> bool:
+        return effects.exists() and effects.read_text() == "deploy\n"
+
+    await until(effect_happened, timeout=60)  # the tool ran its side effect and is now answering slowly
+    first.send_signal(signal.SIGKILL)
+    await first.communicate()
+
+    second = await start_worker({**env})
+    try:
+        row = await store.wait_finished(eid, timeout=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        out2, err2 = await asyncio.wait_for(second.communicate(), 30)
+    assert row["attempts"] == 2
+    assert row["status"] == Status.FAILED and "may already have run" in out2.decode()
+    assert effects.read_text() == "deploy\n"  # once: the second worker did not call the tool again
+    await store.aclose()
+    await engine.dispose()
