@@ -149,7 +149,9 @@ async def _call(ctx: Context, hub: Hub, tool: Any, arguments: dict[str, Any], *,
                      buttons=[Button(t("mcp.retry_button", ctx.locale, tool=tool.name), "mcp",
                                      await _confirmation(ctx, tool.name, arguments), style="danger")],
                      ephemeral=True, error=True)
-    result = await hub.call_tool(tool.name, arguments, read_only=not trusted)
+    # the same key for every attempt of this execution's call, for servers and APIs that dedupe on one
+    key = None if tool.read_only else f"execution:{ctx.execution_id}:tool:{tool.name}"
+    result = await hub.call_tool(tool.name, arguments, read_only=not trusted, idempotency_key=key)
     footer = f"{result.provider} · {result.tool} · {result.elapsed_ms:.0f} ms"
     if not result.ok:
         return Reply.failure(

@@ -48,6 +48,7 @@ log = logging.getLogger("chatops.mcp")
 # The built-in providers, in the order they are listed. One line per provider.
 BUILTIN_FACTORIES: list[ProviderFactory] = [build_database, build_shopify, github_provider(None)]
 
+IDEMPOTENCY_META = "chatops/idempotency_key"  # _meta key: the same key for every attempt of one writing call
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -207,9 +208,11 @@ class Hub:
         ]
 
     async def call_tool(
-        self, name: str, arguments: dict[str, Any] | None = None, *, read_only: bool = False, timeout: float | None = None
+        self, name: str, arguments: dict[str, Any] | None = None, *, read_only: bool = False, timeout: float | None = None,
+        idempotency_key: str | None = None,
     ) -> ToolResult:
-        """Call a tool; never raises for tool-level problems: every outcome is a ToolResult."""
+        """Call a tool; never raises for tool-level problems: every outcome is a ToolResult. `idempotency_key`
+        travels in the request's `_meta` (`chatops/idempotency_key`) for servers that can use one."""
         started = time.perf_counter()
         arguments = arguments or {}
 
@@ -232,7 +235,8 @@ class Hub:
         limit = timeout or mount.timeout
         mount.status.calls += 1
         try:
-            result = await mount.call(tool.remote_name, arguments, timeout=limit, retry=tool.read_only)
+            meta = {IDEMPOTENCY_META: idempotency_key} if idempotency_key else None
+            result = await mount.call(tool.remote_name, arguments, timeout=limit, retry=tool.read_only, meta=meta)
         except TimeoutError:
             mount.status.errors += 1
             return ToolResult.failure(tool.server, tool.name, TIMEOUT, f"no answer within {limit:g}s", elapsed())

@@ -14,12 +14,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import anyio
 from mcp import Client, StdioServerParameters
 from mcp.shared.exceptions import MCPError
-from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult
+from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult, RequestParamsMeta
 
 log = logging.getLogger("chatops.mcp")
 
@@ -145,7 +145,8 @@ class Mount:
             self.tools = [_remote(t) for t in listed]
             self.status.tools = len(self.tools)
 
-    async def call(self, tool: str, arguments: dict[str, Any], *, timeout: float, retry: bool) -> CallToolResult:
+    async def call(self, tool: str, arguments: dict[str, Any], *, timeout: float, retry: bool,
+                   meta: dict[str, Any] | None = None) -> CallToolResult:
         """Call `tool`; raise TimeoutError, or ConnectionLost when the server is down (after one
         reconnect-and-retry when `retry`)."""
         deadline = time.monotonic() + timeout
@@ -153,7 +154,9 @@ class Mount:
             client = await self._wait_client(deadline)
             try:
                 remaining = max(0.01, deadline - time.monotonic())
-                return await client.call_tool(tool, arguments, read_timeout_seconds=remaining)
+                # RequestParamsMeta is a TypedDict naming only progressToken; MCP allows any other key in `_meta`
+                return await client.call_tool(tool, arguments, read_timeout_seconds=remaining,
+                                              meta=cast("RequestParamsMeta | None", meta))
             except MCPError as e:
                 if e.code == REQUEST_TIMEOUT:
                     raise TimeoutError(str(e)) from None

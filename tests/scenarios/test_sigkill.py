@@ -89,7 +89,7 @@ async def test_a_confirmed_writing_tool_cut_off_by_sigkill_is_not_called_again(d
     servers = tmp_path / "mcp.toml"
     script = Path(__file__).resolve().parents[1] / "fakes" / "note_server.py"
     servers.write_text(f'[[servers]]\nname = "note"\ncommand = "{sys.executable}"\nargs = ["{script}", "{effects}"]\n'
-                       '[servers.env]\nNOTE_SLEEP = "30"\n')
+                       f'[servers.env]\nNOTE_SLEEP = "30"\nNOTE_KEYS = "{tmp_path / "keys.txt"}"\n')
     env = {"DATABASE_URL": db_url, "MCP_SERVERS": str(servers), "LEASE_SECONDS": "1", "POLL_INTERVAL": "0.1",
            "RATE_LIMITS": "off"}
     engine = create_engine(db_url)
@@ -118,5 +118,7 @@ async def test_a_confirmed_writing_tool_cut_off_by_sigkill_is_not_called_again(d
     assert row["attempts"] == 2
     assert row["status"] == Status.FAILED and "may already have run" in out2.decode()
     assert effects.read_text() == "deploy\n"  # once: the second worker did not call the tool again
+    # the call carried the execution's idempotency key (for servers that dedupe on one)
+    assert (tmp_path / "keys.txt").read_text() == f"execution:{eid}:tool:note.write\n"
     await store.aclose()
     await engine.dispose()
