@@ -91,6 +91,7 @@ class Bot:
             concurrency=concurrency or core.worker_concurrency, lease_seconds=core.lease_seconds,
             poll_interval=core.poll_interval, retry_delay=core.retry_delay, audit=self.access,
             deadline=lambda cmd: core.deadline_for(cmd.name, cmd.deadline),
+            rates=self.access.gate.rates if self.access.gate is not None else None,
         )
 
 

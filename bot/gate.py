@@ -27,6 +27,7 @@ from commands.access.identity import Identity, mention
 from commands.access.policy import Policy, Verdict
 from commands.access.rules import SPACE_SETTINGS, actions_for, place_refusal, rate_refusal, refusal
 from commands.model import Event, Reply
+from commands.registry import Command
 
 log = logging.getLogger("chatops.access")
 REFUSED = Counter("chatops_access_refused_total", "Requests the permission gate refused, by reason", ["reason"])
@@ -119,12 +120,12 @@ class Gate:
             verdict = self._allows(roles, action, channel, repo, later)
             if not verdict.allowed:
                 return await self._refuse(request, "permission", self.explain(verdict, request.locale, event), verdict)
-        if self.rates is not None and (limited := self._rate(identity, event, request.locale)) is not None:
+        if self.rates is not None and (limited := self._rate(identity, event, request.locale, request.command)) is not None:
             return await limited
         request.roles = roles
         return await call_next(request)
 
-    def _rate(self, identity: Identity, event: Event, locale: str) -> Awaitable[Rejected] | None:
+    def _rate(self, identity: Identity, event: Event, locale: str, command: Command | None) -> Awaitable[Rejected] | None:
         """Per person and conversation for people; per sender for GitHub work; none for the console and the
         scheduler (the operator's terminal, the bot's own jobs)."""
         platform = identity.platform
@@ -135,6 +136,8 @@ class Gate:
             wanted = [("github", str(identity))]
         else:
             wanted = [("user", str(identity)), ("channel", f"{conversation.platform}:{conversation.channel}")]
+            if command is not None and command.uses_llm:
+                wanted.append(("tokens", str(identity)))
         assert self.rates is not None
         hit = self.rates.take(wanted)
         if hit is None:

@@ -1,6 +1,8 @@
 """Rate limits shared by every process: per requester, per conversation, and for GitHub-triggered LLM work.
 
-`RATE_LIMITS` names them (`user=30/60s,channel=120/60s,github=30/3600s`; `off` turns them off). Each limit
+`RATE_LIMITS` names them (`user=30/60s,channel=120/60s,github=30/3600s,tokens=200000/3600s`; `off` turns
+them off). `tokens` is an allowance of LLM tokens per person: the worker charges what an execution used,
+and a person past it is refused new LLM work (`/ask`, `/review`) until the window moves on. Each limit
 is a sliding-window counter over two fixed windows (the previous window's count weighted by how much of it
 still overlaps the last `period`, plus the current one's), which behaves like a token bucket of `count`
 refilled over `period` without a read-modify-write per request.
@@ -28,8 +30,9 @@ from bot.storage.models import RATE_WINDOWS
 from bot.storage.sqlite_writer import writer_for
 
 log = logging.getLogger("chatops.ratelimit")
-DEFAULT_LIMITS = "user=30/60s,channel=120/60s,github=30/3600s"
-SCOPES = ("user", "channel", "github")
+DEFAULT_LIMITS = "user=30/60s,channel=120/60s,github=30/3600s,tokens=200000/3600s"
+SCOPES = ("user", "channel", "github", "tokens")
+SPENT = frozenset({"tokens"})  # scopes charged after the work (LLM tokens), checked but not counted per request
 SYNC_EVERY = 1.0
 
 
@@ -89,12 +92,22 @@ class RateLimiter:
             window = int(now // limit.period)
             used, previous = self._used(name, window), self._used(name, window - 1)
             overlap = 1.0 - (now / limit.period - window)  # the part of the previous window still in view
-            if previous * overlap + used + 1 > limit.count:
+            spent = scope in SPENT
+            if previous * overlap + used + (0 if spent else 1) > limit.count - (1 if spent else 0):
                 return scope, self._wait(limit, now, window, used, previous)
-            keys.append((name, window))
+            if not spent:
+                keys.append((name, window))
         for k in keys:
             self._pending[k] = self._pending.get(k, 0) + 1
         return None
+
+    def charge(self, scope: str, key: str, amount: int) -> None:
+        """Count `amount` (LLM tokens an execution used) against `key`'s current window."""
+        limit = self.limits.get(scope)
+        if limit is None or amount <= 0:
+            return
+        k = (f"{scope}:{key}", int(self.clock() // limit.period))
+        self._pending[k] = self._pending.get(k, 0) + amount
 
     def first_refusal(self, scope: str, key: str) -> bool:
         """True once per key and window: a flood is audited once, not once per request."""

@@ -64,9 +64,9 @@ class CoreSettings(BaseSettings):
         " reply); who, what, when, outcome, tokens and cost stay until AUDIT_RETENTION_DAYS",
     )
     rate_limits: str = Field(
-        "user=30/60s,channel=120/60s,github=30/3600s",
+        "user=30/60s,channel=120/60s,github=30/3600s,tokens=200000/3600s",
         description="Requests allowed per person (user), per conversation (channel) and per GitHub sender (github),"
-        " shared by every process; `off` turns them off",
+        " and LLM tokens per person (tokens), shared by every process; `off` turns them off",
     )
     command_deadline: float = Field(
         120.0, gt=0, description="Seconds one attempt of a command may run before it is stopped and marked FAILED"

@@ -22,6 +22,7 @@ from bot.adapters.base import Outbound, Outbounds
 from bot.adapters.messages import t
 from bot.doorbell import Doorbell
 from bot.gate import REFUSED
+from bot.ratelimit import RateLimiter
 from bot.storage.access import AccessStore
 from bot.storage.claimed import ClaimedExecution
 from bot.storage.models import Status
@@ -93,9 +94,10 @@ class Worker:
         retry_delay: float = 30.0,
         audit: AccessStore | None = None,
         deadline: Callable[[Command], float] = lambda cmd: cmd.deadline or 120.0,
+        rates: RateLimiter | None = None,
     ) -> None:
         self.store, self.registry, self.services, self.outbounds = store, registry, services, outbounds
-        self.retry_delay, self.audit, self.deadline = retry_delay, audit, deadline
+        self.retry_delay, self.audit, self.deadline, self.rates = retry_delay, audit, deadline, rates
         self.claim = claim
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -215,6 +217,8 @@ class Worker:
             if outcome.refused is not None:
                 await self._refused(row, conversation, outcome.refused)
             u = ctx.usage
+            if self.rates is not None:  # the person's hourly LLM allowance (RATE_LIMITS tokens=…)
+                self.rates.charge("tokens", row.requester, u.tokens_in + u.tokens_out)
             fields = {
                 "provider": u.provider, "model": u.model, "tokens_in": u.tokens_in, "tokens_out": u.tokens_out,
                 "cost": u.cost, "latency_ms": (time.perf_counter() - t0) * 1000, "error": error,

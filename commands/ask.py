@@ -67,6 +67,7 @@ def _tool_reply(ctx: Context, answer: ToolAnswer) -> Reply:
 COMMAND = Command(
     name="ask",
     deadline=300.0,  # a streamed answer, with tool rounds, takes longer than the default
+    uses_llm=True,
     help=t("help.ask"),
     handler=ask_command,
     args=(Arg("question", t("help.ask.question"), rest=True),),

@@ -70,6 +70,7 @@ class Command:
     priority: int = INTERACTIVE
     long_help: str = ""
     checks_repo: bool = False  # the handler checks the repository it touches (`Context.require(repo=)`)
+    uses_llm: bool = False  # spends LLM tokens: the `tokens` rate limit applies
     deadline: float | None = None  # seconds one attempt may run (None: COMMAND_DEADLINE); COMMAND_DEADLINES overrides
 
     def usage(self) -> str:

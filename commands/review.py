@@ -47,6 +47,7 @@ async def review_command(ctx: Context, args: Args) -> Reply:
 COMMAND = Command(
     name="review",
     deadline=600.0,  # a large diff through the LLM
+    uses_llm=True,
     help=t("help.review"),
     handler=github_errors(review_command),
     args=(Arg("pr", t("help.review.pr")),),

@@ -63,4 +63,6 @@ def rate_refusal(scope: str, seconds: float, locale: str) -> str:
         return t("rate.channel", locale, seconds=wait)
     if scope == "github":
         return t("rate.github", locale, seconds=wait)
+    if scope == "tokens":
+        return t("rate.tokens", locale, seconds=wait)
     return t("rate.user", locale, seconds=wait)

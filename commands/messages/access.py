@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This channel is sending requests faster than this bot allows. Try again in {seconds} s.",
         "ja": "このチャンネルからのリクエストが多すぎます。{seconds} 秒後にもう一度お試しください。",
     },
+    "rate.tokens": {
+        "en": "You have used this hour's allowance of LLM tokens. Try again in {seconds} s.",
+        "ja": "この 1 時間の LLM トークンの上限に達しました。{seconds} 秒後にもう一度お試しください。",
+    },
     "rate.github": {
         "en": "This GitHub account has started more bot work than this bot allows per hour. Try again in {seconds} s.",
         "ja": "この GitHub アカウントからのボットへの依頼が上限に達しました。{seconds} 秒後にもう一度お試しください。",

@@ -104,3 +104,58 @@ async def test_the_gate_refuses_past_the_limit_in_the_askers_language_and_audits
     finally:
         await store.aclose()
         await engine.dispose()
+
+
+async def test_llm_tokens_are_charged_after_the_work_and_refuse_only_new_llm_work(db_url: str) -> None:
+    engine = create_engine(db_url)
+    await upgrade(engine)
+    store, access = Store(engine), AccessStore(engine)
+    rates = RateLimiter(engine, parse_limits("user=100/60s,channel=100/60s,tokens=1000/3600s"))
+    gate = Gate(default_policy(), access, {}, {"slack": None, "discord": None}, rates=rates)
+    intake = Intake(store, Registry(default_commands()), Doorbell(), middleware=[gate])
+
+    def slack(text: str) -> Event:
+        return Event("slack", "slack:T1/U1", Conversation("slack", "C1"), text, trigger="command")
+
+    try:
+        assert isinstance(await intake.submit(slack("/ask how are we doing?")), Accepted)
+        rates.charge("tokens", "slack:T1/U1", 1200)  # what the worker books once the answer is done
+        refused = await intake.submit(slack("/ask and now?"))
+        assert isinstance(refused, Rejected) and "allowance of LLM tokens" in refused.reply.plain_text()
+        assert isinstance(await intake.submit(slack("/status")), Accepted)  # work without the LLM goes on
+        other = Event("slack", "slack:T1/U2", Conversation("slack", "C1"), "/ask me?", trigger="command")
+        assert isinstance(await intake.submit(other), Accepted)  # another person has their own allowance
+    finally:
+        await store.aclose()
+        await engine.dispose()
+
+
+async def test_the_worker_charges_the_tokens_an_answer_used(make_settings, db_url: str, fake_llm, console) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from bot.app import open_bot
+    from bot.storage.models import RATE_WINDOWS
+
+    settings = make_settings(core={"database_url": db_url, "poll_interval": 0.05},
+                             llm={"openai_base_url": fake_llm.url, "llm_timeout": 5})
+    async with open_bot(settings, outbounds=[console]) as bot:
+        stop = asyncio.Event()
+        task = asyncio.create_task(bot.worker().run(stop))
+        try:
+            # a Slack person, answered on the console (no Slack adapter in this test)
+            asked = await bot.intake.submit(Event("slack", "slack:T1/U1", Conversation("console", "t"), "/ask hi",
+                                                  trigger="command"))
+            assert isinstance(asked, Accepted)
+            row = await bot.store.wait_finished(asked.execution_id, timeout=10)
+        finally:
+            stop.set()
+            await task
+        gate = bot.access.gate
+        assert gate is not None and gate.rates is not None
+        await gate.rates.sync()
+        async with bot.store.engine.connect() as conn:
+            used = (await conn.execute(select(RATE_WINDOWS.c.used).where(
+                RATE_WINDOWS.c.key == "tokens:slack:T1/U1"))).scalar()
+    assert row["tokens_in"] + row["tokens_out"] > 0 and used == row["tokens_in"] + row["tokens_out"]
