@@ -45,6 +45,7 @@ class Grants:
         self._by_subject: dict[str, frozenset[str]] = {}
         self._fresh_until = float("-inf")
         self._loading: asyncio.Task[None] | None = None
+        self._generation, self._reread = 0, False
         self.version = 0
 
     async def current(self) -> dict[str, frozenset[str]]:
@@ -53,13 +54,19 @@ class Grants:
             if self._loading is None:
                 self._loading = asyncio.ensure_future(self._load())
             # Under load the grants are reloaded every second; the requests meanwhile take the ones read
-            # less than 2 s ago rather than park behind the read (it would stall a burst of acks). Older
+            # less than 1.5 s ago rather than park behind the read (it would stall a burst of acks). Older
             # ones (an idle process, a change made here: invalidate) are waited for.
-            if now >= self._fresh_until + self.ttl:
+            if now >= self._fresh_until + self.ttl / 2:
                 await asyncio.shield(self._loading)
+                if self._reread:  # the read began before a change made here: read once more
+                    if self._loading is None:
+                        self._loading = asyncio.ensure_future(self._load())
+                    await asyncio.shield(self._loading)
         return self._by_subject
 
     async def _load(self) -> None:
+        generation = self._generation
+        self._reread = False
         try:
             found: dict[str, set[str]] = {}
             for g in await self.store.grants():
@@ -67,14 +74,19 @@ class Grants:
             loaded = {s: frozenset(r) for s, r in found.items()}
             if loaded != self._by_subject:
                 self._by_subject, self.version = loaded, self.version + 1
-            self._fresh_until = self._clock() + self.ttl
+            if generation == self._generation:
+                self._fresh_until = self._clock() + self.ttl
+            else:  # invalidated while reading: what was read may predate the change
+                self._reread = True
         except Exception:  # the database is away: keep the last grants rather than refuse everyone
             log.warning("access grants could not be read; using the last known ones", exc_info=True)
         finally:
             self._loading = None
 
     def invalidate(self) -> None:
-        """This process changed a grant: the next request reads them again."""
+        """This process changed a grant: the next request reads them again (and not from a read already
+        under way, which may have begun before the change was committed)."""
+        self._generation += 1
         self._fresh_until = float("-inf")
 
     def selectors(self, platform: str) -> frozenset[str]:

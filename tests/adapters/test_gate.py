@@ -93,6 +93,8 @@ def chat(chat: Chat) -> Chat:
 def slash_form(command: str, text: str = "", *, user: str = S_MEMBER, team: str = TEAM, channel: str = CHANNEL) -> bytes:
     fields = dict(urllib.parse.parse_qsl(fixture_bytes("slack/slash_command.form.txt").decode()))
     fields.update(command=command, text=text, user_id=user, team_id=team, channel_id=channel, user_name=user.lower())
+    # each slash command Slack sends has its own trigger_id: two alike in one second are not a replay
+    fields["trigger_id"] = f"{next(_SEQ)}.0000000000.fake0trigger"
     if channel.startswith("D"):
         fields["channel_name"] = "directmessage"
     return urllib.parse.urlencode(fields).encode()
