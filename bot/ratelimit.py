@@ -27,7 +27,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.models import RATE_WINDOWS
-from bot.storage.sqlite_writer import writer_for
+from bot.storage.sqlite_writer import write_transaction
 
 log = logging.getLogger("chatops.ratelimit")
 DEFAULT_LIMITS = "user=30/60s,channel=120/60s,github=30/3600s,tokens=200000/3600s"
@@ -74,7 +74,6 @@ def _seconds(text: str) -> float:
 class RateLimiter:
     def __init__(self, engine: AsyncEngine, limits: dict[str, Limit], clock: Callable[[], float] = time.time) -> None:
         self.engine, self.limits, self.clock = engine, limits, clock
-        self._writer = writer_for(engine)
         self._totals: dict[tuple[str, int], int] = {}  # every process's count, as of the last sync
         self._pending: dict[tuple[str, int], int] = {}  # this process's counts not yet written
         self._told: set[tuple[str, int]] = set()  # keys already refused (and audited) in this window
@@ -139,7 +138,7 @@ class RateLimiter:
         now = self.clock()
         horizon = {name: int(now // limit.period) for name, limit in self.limits.items()}
         try:
-            async with (self._writer.lock if self._writer else contextlib.nullcontext()), self.engine.begin() as conn:
+            async with write_transaction(self.engine) as conn:
                 if pending:
                     rows = [{"key": k, "window": w, "used": n} for (k, w), n in pending.items()]
                     await conn.execute(_upsert(self.engine, rows))
@@ -162,7 +161,7 @@ class RateLimiter:
     async def prune(self, now: float) -> int:
         """Forget the windows no limit looks at any more (the retention job): each scope keeps two."""
         removed = 0
-        async with (self._writer.lock if self._writer else contextlib.nullcontext()), self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             for scope, limit in self.limits.items():
                 result = await conn.execute(delete(RATE_WINDOWS).where(
                     RATE_WINDOWS.c.key.startswith(f"{scope}:"), RATE_WINDOWS.c.window < int(now // limit.period) - 1))

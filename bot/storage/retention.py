@@ -13,13 +13,12 @@ Only finished rows are touched; a row still pending or running keeps everything 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.models import EFFECTS, EXEC, Status
-from bot.storage.sqlite_writer import writer_for
+from bot.storage.sqlite_writer import write_transaction
 from bot.storage.store import DELIV as DELIVERIES
 
 FINISHED = (Status.COMPLETED, Status.FAILED)
@@ -30,13 +29,10 @@ INTERACTION_TOKEN_SECONDS = 15 * 60  # what Discord honours an interaction token
 class Retention:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._writer = writer_for(engine)
         self._scrubbed_until = 0.0  # rows created before this were scrubbed by this process already
 
-    @contextlib.asynccontextmanager
-    async def _tx(self) -> AsyncIterator[AsyncConnection]:
-        async with (self._writer.lock if self._writer else contextlib.nullcontext()), self.engine.begin() as conn:
-            yield conn
+    def _tx(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        return write_transaction(self.engine)
 
     async def drop_interaction_tokens(self, created_before: float) -> int:
         """Empty the interaction token of Discord executions created before `created_before`."""

@@ -15,16 +15,17 @@ queue in the loop instead of meeting SQLite's busy handler, whose sleeps are far
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 R = TypeVar("R")
 log = logging.getLogger("chatops.storage")
@@ -124,3 +125,12 @@ def writer_for(engine: AsyncEngine) -> SQLiteWriter | None:
     if writer is None or writer._closed:
         writer = _WRITERS[engine.sync_engine] = SQLiteWriter(path)
     return writer
+
+
+@contextlib.asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction that writes: on SQLite queued behind the hot writer's lock rather than meeting
+    SQLite's busy handler; on PostgreSQL a plain `engine.begin()`."""
+    writer = writer_for(engine)
+    async with (writer.lock if writer else contextlib.nullcontext()), engine.begin() as conn:
+        yield conn

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.models import CONFIRMATIONS, EFFECTS
-from bot.storage.sqlite_writer import writer_for
+from bot.storage.sqlite_writer import write_transaction
 
 CONFIRM_SECONDS = 600.0
 
@@ -35,12 +35,9 @@ class Confirmed:
 class WriteStore:
     def __init__(self, engine: AsyncEngine, clock: Callable[[], float] = time.time) -> None:
         self.engine, self.clock = engine, clock
-        self._writer = writer_for(engine)
 
-    @contextlib.asynccontextmanager
-    async def _tx(self) -> AsyncIterator[AsyncConnection]:
-        async with (self._writer.lock if self._writer else contextlib.nullcontext()), self.engine.begin() as conn:
-            yield conn
+    def _tx(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        return write_transaction(self.engine)
 
     async def ask(self, requester: str, tool: str, arguments: dict[str, Any]) -> str:
         """A new confirmation for `requester` to run `tool` with `arguments`; the nonce for the button."""
